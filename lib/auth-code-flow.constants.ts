@@ -1,0 +1,27 @@
+/** Injection token of the {@link StateStore} in use. */
+export const STATE_STORE = Symbol('AUTH_CODE_FLOW_STATE_STORE');
+/** Injection token of the {@link TokenStore} in use. */
+export const TOKEN_STORE = Symbol('AUTH_CODE_FLOW_TOKEN_STORE');
+/** Injection token of the validated, normalised module options. */
+export const RESOLVED_OPTIONS = Symbol('AUTH_CODE_FLOW_RESOLVED_OPTIONS');
+
+export const DEFAULT_STATE_TTL_SECONDS = 600;
+export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
+export const DEFAULT_STATE_STORE_MAX_ENTRIES = 100_000;
+export const DEFAULT_SCOPE_DELIMITER = ' ';
+export const DEFAULT_ROUTES_PATH = 'oauth';
+
+/** Token endpoint responses larger than this are refused (SECURITY.md 19). */
+export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
+/** Seconds before `expiresAt` at which a stored token already counts as expired. */
+export const EXPIRY_SKEW_SECONDS = 30;
+/** Retries of a token request that is known not to have reached the server, or that was asked to wait. */
+export const MAX_TOKEN_REQUEST_RETRIES = 2;
+export const RETRY_BASE_DELAY_MS = 100;
+/** Longest `Retry-After` we honour; a longer one fails the request at once. */
+export const MAX_RETRY_AFTER_MS = 5_000;
+/** Longest accepted callback parameter (state, code, iss, error...). */
+export const MAX_CALLBACK_PARAM_LENGTH = 4096;
+export const MAX_RETURN_TO_LENGTH = 2048;
+/** 32 bytes from a CSPRNG, base64url: state, nonce and PKCE verifier (RFC 9700 §2.1, RFC 7636 §4.1). */
+export const RANDOM_VALUE_BYTES = 32;

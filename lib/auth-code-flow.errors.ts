@@ -1,0 +1,122 @@
+/**
+ * Base class of every error this package throws. `code` is stable and safe to show;
+ * no message or property of any subclass holds a client secret, code, PKCE verifier or token
+ * (SECURITY.md 20).
+ */
+export class AuthCodeFlowError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export type InvalidStateReason =
+  | 'missing'
+  | 'unknown_or_expired'
+  | 'wrong_provider'
+  | 'wrong_user'
+  | 'wrong_browser'
+  | 'missing_verifier';
+
+/** The state is missing, unknown, expired, already used, or bound to another provider, user or browser. */
+export class InvalidStateError extends AuthCodeFlowError {
+  constructor(
+    readonly reason: InvalidStateReason,
+    message: string,
+  ) {
+    super('invalid_state', message);
+  }
+}
+
+/** The provider redirected back with `error=...` (RFC 6749 §4.1.2.1). */
+export class AuthorizationError extends AuthCodeFlowError {
+  constructor(
+    readonly error: string,
+    readonly errorDescription: string | undefined,
+    readonly errorUri: string | undefined,
+    message: string,
+  ) {
+    super('authorization_error', message);
+  }
+}
+
+export type InvalidCallbackReason =
+  | 'repeated_parameter'
+  | 'malformed_parameter'
+  | 'missing_parameter'
+  | 'code_and_error'
+  | 'issuer_mismatch'
+  | 'issuer_missing';
+
+/** The callback request is malformed or fails the RFC 9207 issuer check; nothing was looked up or exchanged. */
+export class InvalidCallbackError extends AuthCodeFlowError {
+  constructor(
+    readonly reason: InvalidCallbackReason,
+    message: string,
+  ) {
+    super('invalid_callback', message);
+  }
+}
+
+/** The token endpoint answered with an OAuth error response (RFC 6749 §5.2), also when it came with HTTP 200. */
+export class TokenRequestError extends AuthCodeFlowError {
+  constructor(
+    readonly error: string,
+    readonly errorDescription: string | undefined,
+    readonly status: number,
+    message: string,
+  ) {
+    super('token_request_error', message);
+  }
+}
+
+export type TokenEndpointFailure =
+  | 'timeout'
+  | 'network'
+  | 'http_status'
+  | 'redirect'
+  | 'invalid_response'
+  | 'response_too_large';
+
+/** The token endpoint could not be used: timeout, network failure, redirect, 5xx, unparseable or unacceptable body. */
+export class TokenEndpointError extends AuthCodeFlowError {
+  constructor(
+    readonly failure: TokenEndpointFailure,
+    readonly status: number | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('token_endpoint_error', message, options);
+  }
+}
+
+/** No provider of that name is configured. */
+export class UnknownProviderError extends AuthCodeFlowError {
+  constructor(
+    readonly provider: string,
+    message: string,
+  ) {
+    super('unknown_provider', message);
+  }
+}
+
+/** The in-memory state store is full; its bound protects the process from abandoned flows. */
+export class StateStoreFullError extends AuthCodeFlowError {
+  constructor(message: string) {
+    super('state_store_full', message);
+  }
+}
+
+/** The module's options are invalid; thrown while the application starts. */
+export class AuthCodeFlowConfigError extends AuthCodeFlowError {
+  constructor(
+    readonly problems: readonly string[],
+    message: string,
+  ) {
+    super('invalid_options', message);
+  }
+}

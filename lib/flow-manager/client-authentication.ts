@@ -1,0 +1,29 @@
+import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
+import { formEncode } from '../utils/url.util.js';
+
+type ClientCredentials = Pick<ResolvedProviderConfig, 'clientId' | 'clientSecret' | 'clientAuthMethod'>;
+
+/**
+ * Adds the client's authentication to a token endpoint request (RFC 6749 §2.3.1): `client_secret_basic`
+ * form-urlencodes id and secret before base64, `client_secret_post` puts both in the body, `none` only the id.
+ */
+export function authenticateClient(
+  client: ClientCredentials,
+  params: Record<string, string>,
+  headers: Record<string, string>,
+): void {
+  switch (client.clientAuthMethod) {
+    case 'client_secret_basic': {
+      const credentials = `${formEncode(client.clientId)}:${formEncode(client.clientSecret ?? '')}`;
+      headers.Authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+      return;
+    }
+    case 'client_secret_post':
+      params.client_id = client.clientId;
+      params.client_secret = client.clientSecret ?? '';
+      return;
+    case 'none':
+      params.client_id = client.clientId;
+      return;
+  }
+}

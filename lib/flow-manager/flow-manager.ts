@@ -1,0 +1,313 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
+import { AuthorizationError, InvalidCallbackError, InvalidStateError, TokenEndpointError } from '../auth-code-flow.errors.js';
+import {
+  AUTHORIZATION_DENIED,
+  CALLBACK_ISSUER_MISMATCH,
+  CALLBACK_ISSUER_MISSING,
+  CALLBACK_PARAM_MISSING,
+  CALLBACK_PARAM_NOT_STRING,
+  RESERVED_AUTHORIZATION_PARAM,
+  STATE_NOT_FOUND,
+  STATE_WITHOUT_VERIFIER,
+  STATE_WRONG_BROWSER,
+  STATE_WRONG_PROVIDER,
+  STATE_WRONG_USER,
+  TOKEN_ENDPOINT_FAILED,
+} from '../auth-code-flow.messages.js';
+import type { TokensEvent } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type { TokenSet } from '../interfaces/token-set.interface.js';
+import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
+import type { PendingAuthorization, StateStore } from '../stores/state-store.interface.js';
+import type { TokenStore } from '../stores/token-store.interface.js';
+import { codeChallengeS256, createCodeVerifier } from '../utils/pkce.util.js';
+import { randomValue } from '../utils/random.util.js';
+import { sanitizeReturnTo } from '../utils/return-to.util.js';
+import { withQuery } from '../utils/url.util.js';
+import { RESERVED_AUTHORIZATION_PARAMS } from './authorization-params.js';
+import { authenticateClient } from './client-authentication.js';
+import { parseCallbackParams } from './callback-params.js';
+import type { TokenEndpointClient } from './token-endpoint.client.js';
+import { toTokenSet } from './token-response.parser.js';
+
+export interface FlowManagerDependencies {
+  stateStore: StateStore;
+  tokenStore: TokenStore;
+  tokenClient: TokenEndpointClient;
+  stateTtlSeconds: number;
+  httpTimeoutMs: number;
+  onTokens?: (event: TokensEvent) => void | Promise<void>;
+}
+
+export interface CreateAuthorizationUrlOptions {
+  /** Where to send the browser after the callback; kept only if it is a same-origin relative path. */
+  returnTo?: string;
+  /** Extra authorization parameters for this request, e.g. `{ login_hint: 'ada' }`. */
+  params?: Record<string, string>;
+  /** A secret the browser holds (the built-in routes use a cookie); only its hash is stored. */
+  browserBinding?: string;
+}
+
+export interface HandleCallbackOptions {
+  /** The browser's binding secret; required when the flow was started with one. */
+  browserBinding?: string;
+}
+
+/**
+ * Runs the authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636) for one provider, and keeps
+ * the resulting tokens. One instance per configured provider; inject it with `@InjectFlowManager(name)`.
+ */
+export class FlowManager {
+  private readonly refreshes = new Map<string, Promise<TokenSet | undefined>>();
+
+  constructor(
+    readonly name: string,
+    private readonly config: ResolvedProviderConfig,
+    private readonly deps: FlowManagerDependencies,
+  ) {}
+
+  /** The configured redirect URI, exactly as sent to the provider. */
+  get redirectUri(): string {
+    return this.config.redirectUri;
+  }
+
+  // ---- the seed's flow, step by step -------------------------------------------------------------
+
+  /** A new state value: 32 bytes from the CSPRNG, base64url (RFC 9700 §2.1). */
+  makeState(): string {
+    return randomValue();
+  }
+
+  /** Creates the pending authorization for `state`, bound to `user`, with a fresh PKCE verifier. */
+  async storeUserState(user: string, state: string): Promise<void> {
+    await this.savePending(state, { user });
+  }
+
+  /** True only for a live state stored for that user and this provider; does not consume it. */
+  async checkUserState(user: string, state: string): Promise<boolean> {
+    if (typeof state !== 'string' || state === '') return false;
+    const record = await this.deps.stateStore.peek(state);
+    return record !== undefined && record.provider === this.name && record.user === user;
+  }
+
+  /**
+   * The provider's authorization URL for a stored state: `response_type=code`, client id, redirect URI,
+   * scope, state and the S256 challenge of the state's verifier, then the configured and given extras.
+   */
+  async getAuthorizationEndpoint(state: string, params?: Record<string, string>): Promise<string> {
+    const record = await this.deps.stateStore.peek(state);
+    if (!record || record.provider !== this.name) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
+    return this.buildAuthorizationUrl(state, record, params);
+  }
+
+  /**
+   * Exchanges `code` for tokens. The state is consumed first: an unknown, expired, used or other user's
+   * state throws `InvalidStateError` and no request is sent. The tokens are stored for `user`.
+   */
+  async fetchAccessToken(user: string, code: string, state: string, options: { postFormData?: boolean } = {}): Promise<TokenSet> {
+    if (typeof state !== 'string' || state === '') throw new InvalidStateError('missing', CALLBACK_PARAM_MISSING('state'));
+    if (typeof code !== 'string' || code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
+    const record = await this.consumeState(state, user);
+    const tokens = await this.exchangeCode(code, record, options.postFormData);
+    await this.keepTokens(user, tokens);
+    return tokens;
+  }
+
+  // ---- the same flow in two calls ----------------------------------------------------------------
+
+  /** Starts a flow: creates the pending authorization and returns the URL to send the browser to. */
+  async createAuthorizationUrl(user: string | undefined, options: CreateAuthorizationUrlOptions = {}): Promise<{ url: string; state: string }> {
+    if (options.params) assertNoReservedParams(options.params);
+    const state = this.makeState();
+    const record = await this.savePending(state, {
+      user,
+      returnTo: sanitizeReturnTo(options.returnTo),
+      browserBinding: options.browserBinding === undefined ? undefined : hashBinding(options.browserBinding),
+    });
+    return { url: this.buildAuthorizationUrl(state, record, options.params), state };
+  }
+
+  /**
+   * Completes a flow from the callback's query: strict parameter checks, then the state is consumed and
+   * checked (provider, user, browser), then `iss` (RFC 9207) and `error`, then the code is exchanged and
+   * the tokens stored. Returns the tokens and the validated `returnTo` of the pending authorization.
+   */
+  async handleCallback(
+    user: string | undefined,
+    query: Record<string, unknown> | URLSearchParams,
+    options: HandleCallbackOptions = {},
+  ): Promise<{ tokens: TokenSet; returnTo?: string }> {
+    const params = parseCallbackParams(query);
+    const record = await this.consumeState(params.state, user);
+    if (record.browserBinding !== undefined && !sameBinding(record.browserBinding, options.browserBinding)) {
+      throw new InvalidStateError('wrong_browser', STATE_WRONG_BROWSER);
+    }
+    this.checkIssuer(params.iss);
+    if (params.error !== undefined) {
+      throw new AuthorizationError(params.error, params.errorDescription, params.errorUri, AUTHORIZATION_DENIED(params.error.slice(0, 64)));
+    }
+    if (params.code === undefined || params.code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
+    const tokens = await this.exchangeCode(params.code, record);
+    await this.keepTokens(user, tokens);
+    return { tokens, returnTo: record.returnTo };
+  }
+
+  // ---- after the flow ----------------------------------------------------------------------------
+
+  /** Redeems a refresh token (RFC 6749 §6) with the provider's client authentication. */
+  async refreshAccessToken(refreshToken: string): Promise<TokenSet> {
+    if (typeof refreshToken !== 'string' || refreshToken === '') {
+      throw new TokenEndpointError('invalid_response', undefined, TOKEN_ENDPOINT_FAILED('refresh', 'no refresh token was given'));
+    }
+    return this.requestTokens('refresh', { grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  /**
+   * The user's stored tokens; when they have expired and a refresh token exists they are refreshed first
+   * (concurrent calls for one user share one refresh), keeping the old refresh token if none is returned.
+   */
+  async getTokens(user: string): Promise<TokenSet | undefined> {
+    const stored = await this.deps.tokenStore.get(this.name, user);
+    if (!stored || !isExpired(stored) || !stored.refreshToken) return stored;
+    const running = this.refreshes.get(user);
+    if (running) return running;
+    const refresh = this.refreshStored(user, stored.refreshToken).finally(() => this.refreshes.delete(user));
+    this.refreshes.set(user, refresh);
+    return refresh;
+  }
+
+  /** Revokes the user's refresh (else access) token where the provider has a revocation endpoint (RFC 7009), then forgets the tokens. */
+  async revokeTokens(user: string): Promise<void> {
+    const stored = await this.deps.tokenStore.get(this.name, user);
+    if (!stored) return;
+    if (this.config.revocationEndpoint) {
+      const [token, hint] = stored.refreshToken ? [stored.refreshToken, 'refresh_token'] : [stored.accessToken, 'access_token'];
+      const params: Record<string, string> = { token, token_type_hint: hint };
+      const headers: Record<string, string> = {};
+      authenticateClient(this.config, params, headers);
+      const response = await this.deps.tokenClient.post({
+        operation: 'revocation',
+        url: this.config.revocationEndpoint,
+        params,
+        headers,
+        postFormData: true,
+        timeoutMs: this.deps.httpTimeoutMs,
+      });
+      if (response.status !== 200) {
+        throw new TokenEndpointError('http_status', response.status, TOKEN_ENDPOINT_FAILED('revocation', `the revocation endpoint answered HTTP ${response.status}`));
+      }
+    }
+    await this.deps.tokenStore.delete(this.name, user);
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private async savePending(state: string, fields: Pick<PendingAuthorization, 'user' | 'returnTo' | 'browserBinding'>): Promise<PendingAuthorization> {
+    const record: PendingAuthorization = { provider: this.name, createdAt: Date.now() };
+    if (fields.user !== undefined) record.user = fields.user;
+    if (this.config.pkce) record.codeVerifier = createCodeVerifier();
+    if (fields.returnTo !== undefined) record.returnTo = fields.returnTo;
+    if (fields.browserBinding !== undefined) record.browserBinding = fields.browserBinding;
+    await this.deps.stateStore.save(state, record, this.deps.stateTtlSeconds);
+    return record;
+  }
+
+  private buildAuthorizationUrl(state: string, record: PendingAuthorization, params?: Record<string, string>): string {
+    if (params) assertNoReservedParams(params);
+    const query: Array<[string, string]> = [
+      ['response_type', 'code'],
+      ['client_id', this.config.clientId],
+      ['redirect_uri', this.config.redirectUri],
+    ];
+    if (this.config.scope !== undefined) query.push(['scope', this.config.scope]);
+    query.push(['state', state]);
+    if (this.config.pkce) {
+      if (!record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
+      query.push(['code_challenge', codeChallengeS256(record.codeVerifier)], ['code_challenge_method', 'S256']);
+    }
+    const extras = { ...this.config.authorizationParams, ...params };
+    for (const [name, value] of Object.entries(extras)) {
+      if (name === 'scope' && this.config.scope !== undefined) query[query.findIndex(([key]) => key === 'scope')] = ['scope', value];
+      else query.push([name, value]);
+    }
+    return withQuery(this.config.authorizationEndpoint, query);
+  }
+
+  /** Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4). */
+  private async consumeState(state: string, user: string | undefined): Promise<PendingAuthorization> {
+    const record = await this.deps.stateStore.consume(state);
+    if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
+    if (record.provider !== this.name) throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(this.name));
+    if (record.user !== user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
+    if (this.config.pkce && !record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
+    return record;
+  }
+
+  /** RFC 9207 §2.4: an `iss` must equal the configured issuer; a provider known to send it must send it. */
+  private checkIssuer(iss: string | undefined): void {
+    if (iss === undefined) {
+      if (this.config.requireIssuerParameter) throw new InvalidCallbackError('issuer_missing', CALLBACK_ISSUER_MISSING);
+      return;
+    }
+    if (this.config.issuer !== undefined && iss !== this.config.issuer) {
+      throw new InvalidCallbackError('issuer_mismatch', CALLBACK_ISSUER_MISMATCH);
+    }
+  }
+
+  private exchangeCode(code: string, record: PendingAuthorization, postFormData?: boolean): Promise<TokenSet> {
+    const params: Record<string, string> = {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.config.redirectUri,
+    };
+    if (record.codeVerifier) params.code_verifier = record.codeVerifier;
+    return this.requestTokens('token', params, postFormData);
+  }
+
+  private async requestTokens(operation: string, params: Record<string, string>, postFormData = this.config.postFormData): Promise<TokenSet> {
+    const headers: Record<string, string> = {};
+    authenticateClient(this.config, params, headers);
+    const response = await this.deps.tokenClient.post({
+      operation,
+      url: this.config.tokenEndpoint,
+      params,
+      headers,
+      postFormData,
+      timeoutMs: this.deps.httpTimeoutMs,
+    });
+    return toTokenSet(response, operation, this.config.normalizeTokenResponse);
+  }
+
+  private async refreshStored(user: string, refreshToken: string): Promise<TokenSet> {
+    const refreshed = await this.refreshAccessToken(refreshToken);
+    if (!refreshed.refreshToken) refreshed.refreshToken = refreshToken;
+    await this.keepTokens(user, refreshed);
+    return refreshed;
+  }
+
+  private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {
+    if (user !== undefined) await this.deps.tokenStore.set(this.name, user, tokens);
+    await this.deps.onTokens?.({ provider: this.name, user, tokens });
+  }
+}
+
+function assertNoReservedParams(params: Record<string, string>): void {
+  for (const name of Object.keys(params)) {
+    if (RESERVED_AUTHORIZATION_PARAMS.has(name)) throw new TypeError(RESERVED_AUTHORIZATION_PARAM(name));
+  }
+}
+
+function isExpired(tokens: TokenSet, now = Date.now()): boolean {
+  return tokens.expiresAt !== undefined && tokens.expiresAt - EXPIRY_SKEW_SECONDS * 1000 <= now;
+}
+
+function hashBinding(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('base64url');
+}
+
+function sameBinding(storedHash: string, presented: string | undefined): boolean {
+  if (presented === undefined || presented === '') return false;
+  const expected = Buffer.from(storedHash);
+  const actual = Buffer.from(hashBinding(presented));
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,40 @@
+// Module
+export { AuthCodeFlowModule, type AuthCodeFlowModuleAsyncOptions } from './auth-code-flow.module.js';
+export type {
+  AuthCodeFlowModuleOptions,
+  RoutesOptions,
+  TokensEvent,
+} from './interfaces/auth-code-flow-module-options.interface.js';
+export { STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
+
+// Flow managers
+export { FlowManager, type CreateAuthorizationUrlOptions, type HandleCallbackOptions } from './flow-manager/flow-manager.js';
+export { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
+export { InjectFlowManager, getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
+export type { ClientAuthMethod, FlowManagerOptions } from './interfaces/flow-manager-options.interface.js';
+export type { TokenSet } from './interfaces/token-set.interface.js';
+
+// Stores
+export type { PendingAuthorization, StateStore } from './stores/state-store.interface.js';
+export type { TokenStore } from './stores/token-store.interface.js';
+export { InMemoryStateStore, type InMemoryStateStoreOptions } from './stores/in-memory-state.store.js';
+export { InMemoryTokenStore } from './stores/in-memory-token.store.js';
+
+// Errors
+export {
+  AuthCodeFlowConfigError,
+  AuthCodeFlowError,
+  AuthorizationError,
+  InvalidCallbackError,
+  InvalidStateError,
+  StateStoreFullError,
+  TokenEndpointError,
+  TokenRequestError,
+  UnknownProviderError,
+  type InvalidCallbackReason,
+  type InvalidStateReason,
+  type TokenEndpointFailure,
+} from './auth-code-flow.errors.js';
+
+// Utilities
+export { sanitizeReturnTo } from './utils/return-to.util.js';

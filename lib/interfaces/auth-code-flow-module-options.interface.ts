@@ -1,0 +1,46 @@
+import type { CanActivate, Type } from '@nestjs/common';
+import type { StateStore } from '../stores/state-store.interface.js';
+import type { TokenStore } from '../stores/token-store.interface.js';
+import type { FlowManagerOptions } from './flow-manager-options.interface.js';
+import type { TokenSet } from './token-set.interface.js';
+
+/** The built-in authorize and callback routes. */
+export interface RoutesOptions {
+  /** Route prefix: `GET /{path}/:provider/authorize` and `GET /{path}/:provider/callback`. @default 'oauth' */
+  path?: string;
+  /** Where the callback sends the browser when no `returnTo` was given. @default '/' */
+  successRedirect?: string;
+  /** If set, failures redirect here with `?error=<code>`; otherwise they answer with a JSON error. */
+  failureRedirect?: string;
+  /** Without a resolved user both routes answer 401 unless this is true. @default false */
+  allowAnonymous?: boolean;
+  /** The app's own guards (e.g. its JWT guard), run before ours. */
+  guards?: Array<Type<CanActivate> | CanActivate>;
+}
+
+export interface TokensEvent {
+  provider: string;
+  user: string | undefined;
+  tokens: TokenSet;
+}
+
+export interface AuthCodeFlowModuleOptions {
+  /** One entry per OAuth provider; the key is the route segment and the injection name. */
+  providers: Record<string, FlowManagerOptions>;
+  /** How long a pending authorization lives, in seconds. @default 600 */
+  stateTtlSeconds?: number;
+  /** Where pending authorizations live. @default new InMemoryStateStore() */
+  stateStore?: StateStore;
+  /** Where tokens live once obtained. @default new InMemoryTokenStore() */
+  tokenStore?: TokenStore;
+  /** `false` registers no controller. @default {} (routes under /oauth) */
+  routes?: false | RoutesOptions;
+  /** Who the tokens are for. @default request.user?.id ?? request.user?.sub */
+  resolveUser?: (request: any) => string | undefined | Promise<string | undefined>;
+  /** Called after every successful code exchange and refresh. */
+  onTokens?: (event: TokensEvent) => void | Promise<void>;
+  /** Time budget of one token, refresh or revocation request, retries included. @default 10000 */
+  httpTimeoutMs?: number;
+  /** Register the module globally. @default false */
+  isGlobal?: boolean;
+}

@@ -1,0 +1,51 @@
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'none';
+
+/** One OAuth provider: the seed's attributes, camelCased, plus what RFC 9700 asks of a client. */
+export interface FlowManagerOptions {
+  /** Base URL the relative paths are appended to, e.g. `https://stackoverflow.com`. */
+  baseUri: string;
+  /** Authorization endpoint: a path appended to `baseUri`, or an absolute URL. */
+  authorizationPath: string;
+  /** Token endpoint: a path appended to `baseUri`, or an absolute URL. */
+  accessTokenPath: string;
+  clientId: string;
+  /** Absent for a public client. */
+  clientSecret?: string;
+  /** Sent as configured in the authorization and token requests; never derived from the request (RFC 9700 §4.13). */
+  redirectUri: string;
+  scope?: string | string[];
+  /** Joins an array `scope`. @default ' ' */
+  scopeDelimiter?: string;
+  /** PKCE with S256 (RFC 7636). Turn off only for a provider that rejects it. @default true */
+  pkce?: boolean;
+  /**
+   * How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
+   * @default 'client_secret_post' with a `clientSecret`, 'none' without
+   */
+  clientAuthMethod?: ClientAuthMethod;
+  /** `true`: the token request's parameters go in a form body (RFC 6749 §4.1.3); `false`: a JSON body (the seed's default). @default true */
+  postFormData?: boolean;
+  /** Static extra authorization parameters, e.g. `{ access_type: 'offline' }`. */
+  authorizationParams?: Record<string, string>;
+  /** Expected `iss` in the callback (RFC 9207) and in ID tokens. */
+  issuer?: string;
+  /**
+   * The provider always sends `iss` in its authorization responses (RFC 9207
+   * `authorization_response_iss_parameter_supported`): a callback without it is rejected. Needs `issuer`.
+   * @default false
+   */
+  requireIssuerParameter?: boolean;
+  /** Token revocation endpoint (RFC 7009): a path appended to `baseUri`, or an absolute URL. */
+  revocationPath?: string;
+  /**
+   * Adapts a provider's token response to RFC 6749 §5.1 before it is validated, e.g. a missing
+   * `token_type` or an `expires` field. Presets set it; it receives the parsed body and returns the body to validate.
+   */
+  normalizeTokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * DANGEROUS: allows plain-http endpoints on hosts other than localhost, which sends the client secret,
+   * the code and the tokens in clear text. Only for development networks.
+   * @default false
+   */
+  allowInsecureRequests?: boolean;
+}

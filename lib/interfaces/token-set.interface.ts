@@ -1,0 +1,15 @@
+/** A normalised token endpoint response (RFC 6749 §5.1). */
+export interface TokenSet {
+  accessToken: string;
+  /** As the provider sent it, e.g. `bearer` or `Bearer`. */
+  tokenType: string;
+  /** Lifetime in seconds, as the provider said. */
+  expiresIn?: number;
+  /** Epoch milliseconds, computed from `expiresIn` when the response was received. */
+  expiresAt?: number;
+  refreshToken?: string;
+  scope?: string;
+  idToken?: string;
+  /** The whole parsed token response (JSON or form-encoded). */
+  raw: Record<string, unknown>;
+}

@@ -1,0 +1,310 @@
+import {
+  DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_ROUTES_PATH,
+  DEFAULT_SCOPE_DELIMITER,
+  DEFAULT_STATE_TTL_SECONDS,
+} from '../auth-code-flow.constants.js';
+import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
+import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
+import type { AuthCodeFlowModuleOptions, RoutesOptions } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { isLoopbackHost, resolveEndpoint } from '../utils/url.util.js';
+import { RESERVED_AUTHORIZATION_PARAMS } from '../flow-manager/authorization-params.js';
+import type { ResolvedModuleOptions, ResolvedProviderConfig, ResolvedRoutesOptions } from './resolved-options.interface.js';
+
+const MODULE_KEYS = new Set<keyof AuthCodeFlowModuleOptions>([
+  'providers', 'stateTtlSeconds', 'stateStore', 'tokenStore', 'routes', 'resolveUser', 'onTokens', 'httpTimeoutMs', 'isGlobal',
+]);
+const PROVIDER_KEYS = new Set<keyof FlowManagerOptions>([
+  'baseUri', 'authorizationPath', 'accessTokenPath', 'clientId', 'clientSecret', 'redirectUri', 'scope', 'scopeDelimiter',
+  'pkce', 'clientAuthMethod', 'postFormData', 'authorizationParams', 'issuer', 'requireIssuerParameter', 'revocationPath',
+  'normalizeTokenResponse', 'allowInsecureRequests',
+]);
+const ROUTES_KEYS = new Set<keyof RoutesOptions>(['path', 'successRedirect', 'failureRedirect', 'allowAnonymous', 'guards']);
+const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
+const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const ROUTE_PATH = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
+
+/** The default `resolveUser`: `request.user.id`, else `request.user.sub`, as a string. */
+export function defaultResolveUser(request: any): string | undefined {
+  const user = request?.user;
+  const id = user?.id ?? user?.sub;
+  return id === undefined || id === null || id === '' ? undefined : String(id);
+}
+
+/**
+ * Validates the module options and applies the defaults. Every problem is collected, and the thrown
+ * `AuthCodeFlowConfigError` names each by its path, e.g. `providers.github.redirectUri`.
+ * `expectedProviderNames` is what `forRootAsync` declared synchronously.
+ */
+export function resolveOptions(options: unknown, expectedProviderNames?: readonly string[]): ResolvedModuleOptions {
+  const problems: string[] = [];
+  if (!isRecord(options)) throw new AuthCodeFlowConfigError(['options must be an object'], INVALID_OPTIONS(['options must be an object']));
+  unknownKeys(options, MODULE_KEYS, '', problems);
+
+  const providers = new Map<string, ResolvedProviderConfig>();
+  if (!isRecord(options.providers) || Object.keys(options.providers).length === 0) {
+    problems.push('providers must be an object with at least one provider');
+  } else {
+    for (const [name, raw] of Object.entries(options.providers)) {
+      if (!PROVIDER_NAME.test(name)) {
+        problems.push(`providers.${name}: the provider name must be 1-64 letters, digits, "-" or "_", starting with a letter or digit`);
+        continue;
+      }
+      const resolved = resolveProvider(name, raw, problems);
+      if (resolved) providers.set(name, resolved);
+    }
+    if (expectedProviderNames) {
+      const configured = Object.keys(options.providers);
+      for (const name of expectedProviderNames) {
+        if (!configured.includes(name)) problems.push(`providers.${name} is missing: it is listed in providerNames`);
+      }
+      for (const name of configured) {
+        if (!expectedProviderNames.includes(name)) problems.push(`providers.${name} is not listed in providerNames`);
+      }
+    }
+  }
+
+  const stateTtlSeconds = positiveInteger(options.stateTtlSeconds, 'stateTtlSeconds', DEFAULT_STATE_TTL_SECONDS, problems);
+  const httpTimeoutMs = positiveInteger(options.httpTimeoutMs, 'httpTimeoutMs', DEFAULT_HTTP_TIMEOUT_MS, problems);
+  storeShape(options.stateStore, 'stateStore', ['save', 'peek', 'consume'], problems);
+  storeShape(options.tokenStore, 'tokenStore', ['get', 'set', 'delete'], problems);
+  optionalFunction(options.resolveUser, 'resolveUser', problems);
+  optionalFunction(options.onTokens, 'onTokens', problems);
+  optionalBoolean(options.isGlobal, 'isGlobal', problems);
+  const routes = resolveRoutes(options.routes, problems);
+
+  if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS(problems));
+  return {
+    providers,
+    stateTtlSeconds,
+    httpTimeoutMs,
+    stateStore: options.stateStore as ResolvedModuleOptions['stateStore'],
+    tokenStore: options.tokenStore as ResolvedModuleOptions['tokenStore'],
+    resolveUser: (options.resolveUser as ResolvedModuleOptions['resolveUser']) ?? defaultResolveUser,
+    onTokens: options.onTokens as ResolvedModuleOptions['onTokens'],
+    routes: routes as ResolvedRoutesOptions | false,
+  };
+}
+
+function resolveProvider(name: string, raw: unknown, problems: string[]): ResolvedProviderConfig | undefined {
+  const at = `providers.${name}`;
+  if (!isRecord(raw)) {
+    problems.push(`${at} must be an object`);
+    return undefined;
+  }
+  const before = problems.length;
+  unknownKeys(raw, PROVIDER_KEYS, `${at}.`, problems);
+  const allowInsecure = optionalBoolean(raw.allowInsecureRequests, `${at}.allowInsecureRequests`, problems) ?? false;
+
+  const baseUri = endpointUrl(raw.baseUri, `${at}.baseUri`, allowInsecure, problems);
+  const authorizationPath = requiredString(raw.authorizationPath, `${at}.authorizationPath`, problems);
+  const accessTokenPath = requiredString(raw.accessTokenPath, `${at}.accessTokenPath`, problems);
+  const revocationPath = optionalString(raw.revocationPath, `${at}.revocationPath`, problems);
+  const clientId = requiredString(raw.clientId, `${at}.clientId`, problems);
+  const clientSecret = optionalString(raw.clientSecret, `${at}.clientSecret`, problems);
+  const redirectUri = redirectUrl(raw.redirectUri, `${at}.redirectUri`, problems);
+  const scopeDelimiter = optionalString(raw.scopeDelimiter, `${at}.scopeDelimiter`, problems) ?? DEFAULT_SCOPE_DELIMITER;
+  const scope = scopeValue(raw.scope, `${at}.scope`, scopeDelimiter, problems);
+  const pkce = optionalBoolean(raw.pkce, `${at}.pkce`, problems) ?? true;
+  const postFormData = optionalBoolean(raw.postFormData, `${at}.postFormData`, problems) ?? true;
+  const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
+  const requireIssuerParameter = optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
+  if (requireIssuerParameter && issuer === undefined) problems.push(`${at}.requireIssuerParameter needs ${at}.issuer`);
+  optionalFunction(raw.normalizeTokenResponse, `${at}.normalizeTokenResponse`, problems);
+
+  let clientAuthMethod: ClientAuthMethod = clientSecret === undefined ? 'none' : 'client_secret_post';
+  if (raw.clientAuthMethod !== undefined) {
+    if (!CLIENT_AUTH_METHODS.includes(raw.clientAuthMethod as ClientAuthMethod)) {
+      problems.push(`${at}.clientAuthMethod must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+    } else {
+      clientAuthMethod = raw.clientAuthMethod as ClientAuthMethod;
+      if (clientAuthMethod !== 'none' && clientSecret === undefined) {
+        problems.push(`${at}.clientSecret is required with clientAuthMethod ${clientAuthMethod}`);
+      }
+    }
+  }
+
+  const authorizationParams: Record<string, string> = {};
+  if (raw.authorizationParams !== undefined) {
+    if (!isRecord(raw.authorizationParams)) {
+      problems.push(`${at}.authorizationParams must be an object of strings`);
+    } else {
+      for (const [key, value] of Object.entries(raw.authorizationParams)) {
+        if (typeof value !== 'string') problems.push(`${at}.authorizationParams.${key} must be a string`);
+        else if (RESERVED_AUTHORIZATION_PARAMS.has(key)) problems.push(`${at}.authorizationParams.${key} is set by the flow manager and cannot be configured`);
+        else authorizationParams[key] = value;
+      }
+    }
+  }
+
+  const endpoint = (path: string | undefined, field: string) => {
+    if (baseUri === undefined || path === undefined) return undefined;
+    return endpointUrl(resolveEndpoint(baseUri, path), `${at}.${field}`, allowInsecure, problems);
+  };
+  const authorizationEndpoint = endpoint(authorizationPath, 'authorizationPath');
+  const tokenEndpoint = endpoint(accessTokenPath, 'accessTokenPath');
+  const revocationEndpoint = endpoint(revocationPath, 'revocationPath');
+
+  if (problems.length > before) return undefined;
+  return {
+    name,
+    authorizationEndpoint: authorizationEndpoint!,
+    tokenEndpoint: tokenEndpoint!,
+    revocationEndpoint,
+    clientId: clientId!,
+    clientSecret,
+    clientAuthMethod,
+    redirectUri: redirectUri!,
+    scope,
+    pkce,
+    postFormData,
+    authorizationParams: Object.freeze(authorizationParams),
+    issuer,
+    requireIssuerParameter,
+    normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
+  };
+}
+
+function resolveRoutes(raw: unknown, problems: string[]): ResolvedRoutesOptions | false | undefined {
+  if (raw === false) return false;
+  if (raw !== undefined && !isRecord(raw)) {
+    problems.push('routes must be false or an object');
+    return undefined;
+  }
+  const routes = raw ?? {};
+  unknownKeys(routes, ROUTES_KEYS, 'routes.', problems);
+  let path = DEFAULT_ROUTES_PATH;
+  if (routes.path !== undefined) {
+    const trimmed = typeof routes.path === 'string' ? routes.path.replace(/^\/+|\/+$/g, '') : undefined;
+    if (trimmed === undefined || !ROUTE_PATH.test(trimmed)) problems.push('routes.path must be a path of letters, digits, "-", "_" and "/"');
+    else path = trimmed;
+  }
+  const successRedirect = redirectTarget(routes.successRedirect, 'routes.successRedirect', problems) ?? '/';
+  const failureRedirect = redirectTarget(routes.failureRedirect, 'routes.failureRedirect', problems);
+  const allowAnonymous = optionalBoolean(routes.allowAnonymous, 'routes.allowAnonymous', problems) ?? false;
+  let guards: ResolvedRoutesOptions['guards'] = [];
+  if (routes.guards !== undefined) {
+    if (!Array.isArray(routes.guards) || routes.guards.some((guard) => typeof guard !== 'function' && !(isRecord(guard) && typeof guard.canActivate === 'function'))) {
+      problems.push('routes.guards must be an array of guard classes or guard instances');
+    } else {
+      guards = routes.guards;
+    }
+  }
+  return { path, successRedirect, failureRedirect, allowAnonymous, guards };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, prefix: string, problems: string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) problems.push(`${prefix}${key} is not a known option`);
+  }
+}
+
+function requiredString(value: unknown, path: string, problems: string[]): string | undefined {
+  if (value === undefined || value === null || value === '') {
+    problems.push(`${path} is required`);
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    problems.push(`${path} must be a non-empty string`);
+    return undefined;
+  }
+  return value;
+}
+
+function optionalString(value: unknown, path: string, problems: string[]): string | undefined {
+  return value === undefined ? undefined : requiredString(value, path, problems);
+}
+
+function optionalBoolean(value: unknown, path: string, problems: string[]): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  problems.push(`${path} must be true or false`);
+  return undefined;
+}
+
+function optionalFunction(value: unknown, path: string, problems: string[]): void {
+  if (value !== undefined && typeof value !== 'function') problems.push(`${path} must be a function`);
+}
+
+function positiveInteger(value: unknown, path: string, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  problems.push(`${path} must be a positive integer`);
+  return fallback;
+}
+
+function storeShape(value: unknown, path: string, methods: readonly string[], problems: string[]): void {
+  if (value === undefined) return;
+  const missing = isRecord(value) ? methods.filter((method) => typeof value[method] !== 'function') : methods;
+  if (missing.length > 0) problems.push(`${path} must implement ${methods.join(', ')} (missing: ${missing.join(', ')})`);
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An endpoint the client sends secrets to: https, or http on loopback, unless explicitly allowed. */
+function endpointUrl(value: unknown, path: string, allowInsecure: boolean, problems: string[]): string | undefined {
+  const text = requiredString(value, path, problems);
+  if (text === undefined) return undefined;
+  const url = parseUrl(text);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    problems.push(`${path} must be an absolute http(s) URL`);
+    return undefined;
+  }
+  if (url.protocol === 'http:' && !allowInsecure && !isLoopbackHost(url.hostname)) {
+    problems.push(`${path} must use https (plain http is allowed for localhost only, or with allowInsecureRequests)`);
+    return undefined;
+  }
+  if (url.hash) {
+    problems.push(`${path} must not contain a fragment`);
+    return undefined;
+  }
+  return text;
+}
+
+/** The redirect URI is compared exactly by the provider (RFC 9700 §4.1.3): absolute http(s), no fragment. */
+function redirectUrl(value: unknown, path: string, problems: string[]): string | undefined {
+  const text = requiredString(value, path, problems);
+  if (text === undefined) return undefined;
+  const url = parseUrl(text);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    problems.push(`${path} must be an absolute http(s) URL`);
+    return undefined;
+  }
+  if (url.hash || text.includes('#')) {
+    problems.push(`${path} must not contain a fragment (RFC 6749 §3.1.2)`);
+    return undefined;
+  }
+  return text;
+}
+
+function scopeValue(value: unknown, path: string, delimiter: string, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '')) {
+    return value.length === 0 ? undefined : value.join(delimiter);
+  }
+  problems.push(`${path} must be a string or an array of non-empty strings`);
+  return undefined;
+}
+
+/** A relative path (`/…`) or an absolute http(s) URL. */
+function redirectTarget(value: unknown, path: string, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) return value;
+  if (typeof value === 'string') {
+    const url = parseUrl(value);
+    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return value;
+  }
+  problems.push(`${path} must be a relative path starting with "/" or an absolute http(s) URL`);
+  return undefined;
+}

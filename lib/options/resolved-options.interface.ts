@@ -1,0 +1,44 @@
+import type { CanActivate, Type } from '@nestjs/common';
+import type { AuthCodeFlowModuleOptions } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import type { StateStore } from '../stores/state-store.interface.js';
+import type { TokenStore } from '../stores/token-store.interface.js';
+
+/** One provider's options after validation, with defaults applied and endpoints resolved. */
+export interface ResolvedProviderConfig {
+  name: string;
+  authorizationEndpoint: string;
+  tokenEndpoint: string;
+  revocationEndpoint?: string;
+  clientId: string;
+  clientSecret?: string;
+  clientAuthMethod: ClientAuthMethod;
+  redirectUri: string;
+  /** Joined with the provider's delimiter. */
+  scope?: string;
+  pkce: boolean;
+  postFormData: boolean;
+  authorizationParams: Readonly<Record<string, string>>;
+  issuer?: string;
+  requireIssuerParameter: boolean;
+  normalizeTokenResponse?: FlowManagerOptions['normalizeTokenResponse'];
+}
+
+export interface ResolvedRoutesOptions {
+  path: string;
+  successRedirect: string;
+  failureRedirect?: string;
+  allowAnonymous: boolean;
+  guards: Array<Type<CanActivate> | CanActivate>;
+}
+
+export interface ResolvedModuleOptions {
+  providers: ReadonlyMap<string, ResolvedProviderConfig>;
+  stateTtlSeconds: number;
+  stateStore?: StateStore;
+  tokenStore?: TokenStore;
+  routes: false | ResolvedRoutesOptions;
+  resolveUser: NonNullable<AuthCodeFlowModuleOptions['resolveUser']>;
+  onTokens?: AuthCodeFlowModuleOptions['onTokens'];
+  httpTimeoutMs: number;
+}

@@ -1,0 +1,22 @@
+/** A flow that was started and not yet completed, keyed by its state value. */
+export interface PendingAuthorization {
+  provider: string;
+  user?: string;
+  codeVerifier?: string;
+  nonce?: string;
+  /** A validated same-origin relative path. */
+  returnTo?: string;
+  /** A hash of the browser-binding cookie's value; never the value itself. */
+  browserBinding?: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** Holds pending authorizations. Implementations must make `consume` atomic. */
+export interface StateStore {
+  save(state: string, record: PendingAuthorization, ttlSeconds: number): Promise<void>;
+  /** Reads a live record and leaves it in place. */
+  peek(state: string): Promise<PendingAuthorization | undefined>;
+  /** Atomic read-and-delete: of concurrent calls for one state, exactly one gets the record. */
+  consume(state: string): Promise<PendingAuthorization | undefined>;
+}
