@@ -111,6 +111,16 @@ export class StateStoreFullError extends AuthCodeFlowError {
   }
 }
 
+/**
+ * A state or token store could not be reached or did not answer in time (e.g. Redis is down).
+ * The built-in routes answer 503; nothing was half-written.
+ */
+export class StoreUnavailableError extends AuthCodeFlowError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('store_unavailable', message, options);
+  }
+}
+
 /** The module's options are invalid; thrown while the application starts. */
 export class AuthCodeFlowConfigError extends AuthCodeFlowError {
   constructor(

@@ -28,6 +28,7 @@ export {
   InvalidCallbackError,
   InvalidStateError,
   StateStoreFullError,
+  StoreUnavailableError,
   TokenEndpointError,
   TokenRequestError,
   UnknownProviderError,
