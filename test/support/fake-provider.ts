@@ -27,7 +27,7 @@ export interface FakeClient {
   redirectUri: string;
 }
 
-export type Handler = (request: RecordedRequest, response: ServerResponse) => void | Promise<void>;
+export type Handler = (request: RecordedRequest, response: ServerResponse) => unknown;
 
 /**
  * A loopback OAuth 2.0 provider that behaves as RFC 6749 and RFC 7636 ask: it issues single-use codes
@@ -62,6 +62,12 @@ export class FakeProvider {
   /** Replaces the behaviour of `METHOD /path`. */
   on(method: string, path: string, handler: Handler): void {
     this.handlers.set(`${method} ${path}`, handler);
+  }
+
+  /** Forgets recorded requests and custom handlers (registered clients and issued codes stay). */
+  reset(): void {
+    this.requests.length = 0;
+    this.handlers.clear();
   }
 
   requestsTo(path: string): RecordedRequest[] {
