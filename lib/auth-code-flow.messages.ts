@@ -9,7 +9,10 @@ export const STATE_WRONG_BROWSER = 'The state was issued to another browser.';
 export const STATE_WITHOUT_VERIFIER = 'The pending authorization has no PKCE verifier; it cannot be redeemed.';
 export const STATE_STORE_FULL = (maxEntries: number) =>
   `The state store holds its maximum of ${maxEntries} pending authorizations; try again later.`;
-export const AUTHORIZATION_DENIED = (error: string) => `The provider answered the authorization request with "${error}".`;
+export const AUTHORIZATION_DENIED = (error: string) =>
+  /^[a-z0-9_.-]{1,64}$/i.test(error)
+    ? `The provider answered the authorization request with "${error}".`
+    : 'The provider answered the authorization request with an error.';
 export const CALLBACK_PARAM_REPEATED = (name: string) => `The callback parameter "${name}" was given more than once.`;
 export const CALLBACK_PARAM_NOT_STRING = (name: string) => `The callback parameter "${name}" must be a single string.`;
 export const CALLBACK_PARAM_TOO_LONG = (name: string) => `The callback parameter "${name}" is too long.`;

@@ -7,6 +7,10 @@ export type {
 } from './interfaces/auth-code-flow-module-options.interface.js';
 export { STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 
+// Routes
+export { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
+export type { FlowErrorBody } from './http/error-response.js';
+
 // Flow managers
 export { FlowManager, type CreateAuthorizationUrlOptions, type HandleCallbackOptions } from './flow-manager/flow-manager.js';
 export { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';

@@ -13,7 +13,7 @@ const github = {
 
 function problemsOf(options: unknown, names?: string[]): readonly string[] {
   try {
-    resolveOptions(options, names);
+    resolveOptions(options, { providerNames: names });
   } catch (error) {
     expect(error).toBeInstanceOf(AuthCodeFlowConfigError);
     return (error as AuthCodeFlowConfigError).problems;

@@ -32,12 +32,19 @@ export function defaultResolveUser(request: any): string | undefined {
   return id === undefined || id === null || id === '' ? undefined : String(id);
 }
 
+/** What the module registered before the options were known (`forRootAsync`): they must agree. */
+export interface RegistrationFacts {
+  providerNames?: readonly string[];
+  /** The controller's prefix, or false when no controller was registered. */
+  routesPath?: string | false;
+}
+
 /**
  * Validates the module options and applies the defaults. Every problem is collected, and the thrown
  * `AuthCodeFlowConfigError` names each by its path, e.g. `providers.github.redirectUri`.
- * `expectedProviderNames` is what `forRootAsync` declared synchronously.
  */
-export function resolveOptions(options: unknown, expectedProviderNames?: readonly string[]): ResolvedModuleOptions {
+export function resolveOptions(options: unknown, registered: RegistrationFacts = {}): ResolvedModuleOptions {
+  const expectedProviderNames = registered.providerNames;
   const problems: string[] = [];
   if (!isRecord(options)) throw new AuthCodeFlowConfigError(['options must be an object'], INVALID_OPTIONS(['options must be an object']));
   unknownKeys(options, MODULE_KEYS, '', problems);
@@ -73,6 +80,14 @@ export function resolveOptions(options: unknown, expectedProviderNames?: readonl
   optionalFunction(options.onTokens, 'onTokens', problems);
   optionalBoolean(options.isGlobal, 'isGlobal', problems);
   const routes = resolveRoutes(options.routes, problems);
+  if (registered.routesPath !== undefined && routes !== undefined) {
+    const resolvedPath = routes === false ? false : routes.path;
+    if (registered.routesPath === false && resolvedPath !== false) {
+      problems.push('routes: the module was registered with routes: false, so the factory cannot enable them');
+    } else if (registered.routesPath !== false && resolvedPath !== registered.routesPath) {
+      problems.push(`routes: the factory's routes (${resolvedPath === false ? 'false' : `path "${resolvedPath}"`}) differ from the registration's (path "${registered.routesPath}"); give forRootAsync the same routes`);
+    }
+  }
 
   if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS(problems));
   return {

@@ -1,0 +1,97 @@
+import { Controller, Get, Headers, Inject, Param, Query, Req, Res, type Type, UseGuards } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
+import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
+import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
+import { AuthCodeFlowGuard } from './auth-code-flow.guard.js';
+import { bindingCookieFor, newBinding, readBinding, serializeBindingCookie } from './browser-binding.js';
+import { toFlowErrorBody } from './error-response.js';
+import { REQUEST_USER, type RequestWithFlowUser } from './request-user.js';
+
+/**
+ * Builds the controller of the built-in routes under `path`: `GET {path}/:provider/authorize` and
+ * `GET {path}/:provider/callback`. A class per module registration, so two registrations never share a prefix.
+ * Responses go through Nest's HTTP adapter, so the routes work on Express and Fastify alike.
+ */
+export function createAuthCodeFlowController(path: string): Type<unknown> {
+  @Controller(path)
+  @UseGuards(AuthCodeFlowGuard)
+  class AuthCodeFlowController {
+    constructor(
+      @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
+      private readonly registry: FlowManagerRegistry,
+      private readonly adapterHost: HttpAdapterHost,
+    ) {}
+
+    /** 302 to the provider, with a fresh state and PKCE challenge; sets the browser-binding cookie. */
+    @Get(':provider/authorize')
+    async authorize(
+      @Param('provider') provider: string,
+      @Query() query: Record<string, unknown>,
+      @Headers('cookie') cookieHeader: string | undefined,
+      @Req() request: RequestWithFlowUser,
+      @Res() response: unknown,
+    ): Promise<void> {
+      const manager = this.registry.get(provider);
+      const cookie = bindingCookieFor(manager.redirectUri);
+      const binding = readBinding(cookieHeader, cookie) ?? newBinding();
+      const returnTo = typeof query.returnTo === 'string' ? query.returnTo : undefined;
+      try {
+        const { url } = await manager.createAuthorizationUrl(request[REQUEST_USER], { returnTo, browserBinding: binding });
+        this.setHeader(response, 'Set-Cookie', serializeBindingCookie(cookie, binding, this.options.stateTtlSeconds));
+        this.setHeader(response, 'Cache-Control', 'no-store');
+        this.adapter.redirect(response, 302, url);
+      } catch (error) {
+        this.fail(response, error);
+      }
+    }
+
+    /** Completes the flow: checks the state, exchanges the code, stores the tokens, 302 to `returnTo`. */
+    @Get(':provider/callback')
+    async callback(
+      @Param('provider') provider: string,
+      @Query() query: Record<string, unknown>,
+      @Headers('cookie') cookieHeader: string | undefined,
+      @Req() request: RequestWithFlowUser,
+      @Res() response: unknown,
+    ): Promise<void> {
+      // RFC 9700 §4.2.4: the page that received the code must not leak it through caches or the Referer.
+      this.setHeader(response, 'Cache-Control', 'no-store');
+      this.setHeader(response, 'Referrer-Policy', 'no-referrer');
+      const manager = this.registry.get(provider);
+      try {
+        const browserBinding = readBinding(cookieHeader, bindingCookieFor(manager.redirectUri));
+        const { returnTo } = await manager.handleCallback(request[REQUEST_USER], query ?? {}, { browserBinding });
+        this.adapter.redirect(response, 302, returnTo ?? this.routes.successRedirect);
+      } catch (error) {
+        this.fail(response, error);
+      }
+    }
+
+    private get adapter() {
+      return this.adapterHost.httpAdapter;
+    }
+
+    private get routes(): ResolvedRoutesOptions {
+      return this.options.routes as ResolvedRoutesOptions;
+    }
+
+    private setHeader(response: unknown, name: string, value: string): void {
+      this.adapter.setHeader(response, name, value);
+    }
+
+    /** A JSON error, or a redirect to `failureRedirect?error=<code>`; never a stack, secret, code or token. */
+    private fail(response: unknown, error: unknown): void {
+      const body = toFlowErrorBody(error);
+      if (this.routes.failureRedirect) {
+        const target = new URL(this.routes.failureRedirect, 'http://relative.invalid');
+        target.searchParams.set('error', body.error);
+        const location = target.origin === 'http://relative.invalid' ? `${target.pathname}${target.search}${target.hash}` : target.toString();
+        this.adapter.redirect(response, 302, location);
+        return;
+      }
+      this.adapter.reply(response, body, body.statusCode);
+    }
+  }
+  return AuthCodeFlowController;
+}

@@ -1,0 +1,49 @@
+import { randomValue } from '../utils/random.util.js';
+
+/** What the browser-binding cookie looks like for one provider. */
+export interface BrowserBindingCookie {
+  name: string;
+  path: string;
+  secure: boolean;
+}
+
+const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * The cookie that binds a pending authorization to the browser that started it (RFC 6749 §10.12,
+ * RFC 9700 §2.1). Scoped to the callback's directory (so the authorize route beside it sees it too),
+ * HttpOnly, SameSite=Lax so the provider's top-level redirect carries it, and Secure (with the
+ * `__Secure-` prefix) when the redirect URI is https. One value per browser serves all its tabs.
+ */
+export function bindingCookieFor(redirectUri: string): BrowserBindingCookie {
+  const url = new URL(redirectUri);
+  const secure = url.protocol === 'https:';
+  const path = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1) || '/';
+  return { name: secure ? '__Secure-acf-binding' : 'acf-binding', path, secure };
+}
+
+/**
+ * The binding value the browser presented, if exactly one well-formed value came. Two values under
+ * our name (cookie tossing from a sibling domain) count as none.
+ */
+export function readBinding(cookieHeader: string | string[] | undefined, cookie: BrowserBindingCookie): string | undefined {
+  const header = Array.isArray(cookieHeader) ? cookieHeader.join('; ') : cookieHeader;
+  if (!header) return undefined;
+  const values: string[] = [];
+  for (const pair of header.split(';')) {
+    const separator = pair.indexOf('=');
+    if (separator < 0) continue;
+    if (pair.slice(0, separator).trim() === cookie.name) values.push(pair.slice(separator + 1).trim());
+  }
+  return values.length === 1 && COOKIE_VALUE.test(values[0]!) ? values[0] : undefined;
+}
+
+export function newBinding(): string {
+  return randomValue();
+}
+
+export function serializeBindingCookie(cookie: BrowserBindingCookie, value: string, maxAgeSeconds: number): string {
+  const attributes = [`${cookie.name}=${value}`, `Path=${cookie.path}`, `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Lax'];
+  if (cookie.secure) attributes.push('Secure');
+  return attributes.join('; ');
+}

@@ -1,0 +1,51 @@
+import { HttpStatus, Logger } from '@nestjs/common';
+import {
+  AuthCodeFlowError,
+  AuthorizationError,
+  InvalidCallbackError,
+  InvalidStateError,
+  StateStoreFullError,
+  StoreUnavailableError,
+  TokenEndpointError,
+  TokenRequestError,
+  UnknownProviderError,
+} from '../auth-code-flow.errors.js';
+
+/** The JSON body of every failure of the built-in routes. */
+export interface FlowErrorBody {
+  statusCode: number;
+  /** A stable, machine-readable code, e.g. `invalid_state`, `access_denied`, `token_endpoint_error`. */
+  error: string;
+  message: string;
+}
+
+const logger = new Logger('AuthCodeFlow');
+const OAUTH_ERROR_CODE = /^[a-z0-9_.-]{1,64}$/i;
+
+/**
+ * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
+ * provider's token endpoint, 503 for an unavailable store. Messages come from our own errors, which hold
+ * no secret, code or token; anything unexpected becomes a generic 500 without details, and is logged.
+ */
+export function toFlowErrorBody(error: unknown): FlowErrorBody {
+  if (error instanceof InvalidCallbackError || error instanceof InvalidStateError) {
+    return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
+  }
+  if (error instanceof AuthorizationError) {
+    const code = OAUTH_ERROR_CODE.test(error.error) ? error.error : error.code;
+    const statusCode = error.error === 'access_denied' ? HttpStatus.FORBIDDEN : HttpStatus.BAD_REQUEST;
+    return { statusCode, error: code, message: error.message };
+  }
+  if (error instanceof TokenRequestError) return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
+  if (error instanceof TokenEndpointError) {
+    const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+    return { statusCode, error: error.code, message: error.message };
+  }
+  if (error instanceof StoreUnavailableError || error instanceof StateStoreFullError) {
+    return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: error.message };
+  }
+  if (error instanceof UnknownProviderError) return { statusCode: HttpStatus.NOT_FOUND, error: error.code, message: error.message };
+  if (error instanceof AuthCodeFlowError) return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
+  logger.error(`Unexpected failure in the OAuth routes: ${error instanceof Error ? error.name : typeof error}`, error instanceof Error ? error.stack : undefined);
+  return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'internal_error', message: 'The authorization could not be completed.' };
+}
