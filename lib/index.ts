@@ -43,3 +43,30 @@ export {
 
 // Utilities
 export { sanitizeReturnTo } from './utils/return-to.util.js';
+
+// Presets
+export {
+  atlassian,
+  discord,
+  dropbox,
+  entraId,
+  facebook,
+  github,
+  gitlab,
+  google,
+  linkedin,
+  reddit,
+  slack,
+  slackOpenId,
+  spotify,
+  stackExchange,
+  twitch,
+  x,
+  type DropboxPresetOptions,
+  type EntraIdPresetOptions,
+  type FacebookPresetOptions,
+  type GooglePresetOptions,
+  type PresetOptions,
+  type RedditPresetOptions,
+  type SlackPresetOptions,
+} from './providers/index.js';

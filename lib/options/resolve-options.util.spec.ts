@@ -41,6 +41,8 @@ describe('resolveOptions', () => {
     const { clientSecret: _omit, ...publicClient } = github;
     const resolved = resolveOptions({ providers: { p: { ...publicClient, scope: ['a', 'b'], scopeDelimiter: ',' } } });
     expect(resolved.providers.get('p')).toMatchObject({ clientAuthMethod: 'none', scope: 'a,b' });
+    expect(resolveOptions({ providers: { p: { ...publicClient, scope: ['a', 'b'], scopeDelimiter: ' ' } } }).providers.get('p')?.scope).toBe('a b');
+    expect(problemsOf({ providers: { p: { ...publicClient, scopeDelimiter: '' } } })).toEqual(['providers.p.scopeDelimiter must be a non-empty string']);
   });
 
   it('names the provider and the field of each problem', () => {

@@ -119,7 +119,12 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
   const clientId = requiredString(raw.clientId, `${at}.clientId`, problems);
   const clientSecret = optionalString(raw.clientSecret, `${at}.clientSecret`, problems);
   const redirectUri = redirectUrl(raw.redirectUri, `${at}.redirectUri`, problems);
-  const scopeDelimiter = optionalString(raw.scopeDelimiter, `${at}.scopeDelimiter`, problems) ?? DEFAULT_SCOPE_DELIMITER;
+  let scopeDelimiter = DEFAULT_SCOPE_DELIMITER;
+  if (raw.scopeDelimiter !== undefined) {
+    // A delimiter may be only whitespace (the default is a space), so it is not trimmed.
+    if (typeof raw.scopeDelimiter === 'string' && raw.scopeDelimiter !== '') scopeDelimiter = raw.scopeDelimiter;
+    else problems.push(`${at}.scopeDelimiter must be a non-empty string`);
+  }
   const scope = scopeValue(raw.scope, `${at}.scope`, scopeDelimiter, problems);
   const pkce = optionalBoolean(raw.pkce, `${at}.pkce`, problems) ?? true;
   const postFormData = optionalBoolean(raw.postFormData, `${at}.postFormData`, problems) ?? true;

@@ -1,0 +1,45 @@
+import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } from './preset.util.js';
+
+export interface EntraIdPresetOptions extends PresetOptions {
+  /**
+   * The directory: a tenant id (GUID), a verified domain (`contoso.onmicrosoft.com`), or one of
+   * `common`, `organizations`, `consumers`.
+   */
+  tenant: string;
+}
+
+const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Microsoft Entra ID (formerly Azure AD), Microsoft identity platform v2.0 endpoints.
+ *
+ * - `https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize` and `/token`; PKCE (S256);
+ *   `client_secret_post`. National clouds: override `baseUri` (e.g. `https://login.microsoftonline.us`).
+ * - Scopes are space-delimited; `offline_access` is needed for a refresh token.
+ * - Issuer `{baseUri}/{tenant}/v2.0` when `tenant` is a tenant id; the multi-tenant aliases have no single issuer.
+ *
+ * @see https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow
+ */
+export function entraId(options: EntraIdPresetOptions): FlowManagerOptions {
+  const problems = commonProblems(options);
+  const tenant: unknown = (options as Partial<EntraIdPresetOptions> | undefined)?.tenant;
+  if (tenant === undefined || tenant === '') problems.push('tenant is required: a tenant id, a verified domain, or common, organizations or consumers');
+  else if (typeof tenant !== 'string' || !TENANT.test(tenant)) problems.push('tenant must be a tenant id (GUID), a domain name, or common, organizations or consumers');
+  assertPresetInput('entraId', problems);
+  const baseUri = (options.baseUri ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+  return applyPreset(
+    {
+      baseUri,
+      authorizationPath: `/${options.tenant}/oauth2/v2.0/authorize`,
+      accessTokenPath: `/${options.tenant}/oauth2/v2.0/token`,
+      scopeDelimiter: ' ',
+      pkce: true,
+      clientAuthMethod: options.clientSecret === undefined ? 'none' : 'client_secret_post',
+      ...(GUID.test(options.tenant) ? { issuer: `${baseUri}/${options.tenant}/v2.0` } : {}),
+    },
+    options,
+    ['tenant'],
+  );
+}

@@ -1,0 +1,16 @@
+export { atlassian } from './atlassian.preset.js';
+export { discord } from './discord.preset.js';
+export { dropbox, type DropboxPresetOptions } from './dropbox.preset.js';
+export { entraId, type EntraIdPresetOptions } from './entra-id.preset.js';
+export { facebook, type FacebookPresetOptions } from './facebook.preset.js';
+export { github } from './github.preset.js';
+export { gitlab } from './gitlab.preset.js';
+export { google, type GooglePresetOptions } from './google.preset.js';
+export { linkedin } from './linkedin.preset.js';
+export { reddit, type RedditPresetOptions } from './reddit.preset.js';
+export { slack, slackOpenId, type SlackPresetOptions } from './slack.preset.js';
+export { spotify } from './spotify.preset.js';
+export { stackExchange } from './stack-exchange.preset.js';
+export { twitch } from './twitch.preset.js';
+export { x } from './x.preset.js';
+export type { PresetOptions } from './preset.util.js';

@@ -1,0 +1,135 @@
+import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
+import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { isLoopbackHost } from '../utils/url.util.js';
+
+/**
+ * What every preset takes: the client's registration, and any field of {@link FlowManagerOptions} to
+ * override the preset's value (e.g. `baseUri` for GitHub Enterprise or a test server).
+ *
+ * - `baseUri` given: every endpoint of the preset moves to that base and keeps its path, also those
+ *   the provider serves from another host (Google's token endpoint, Dropbox's API host...).
+ * - `authorizationParams` given: merged over the preset's extras (set a key to override one of them).
+ * - Anything else given replaces the preset's value.
+ */
+export type PresetOptions = Pick<FlowManagerOptions, 'clientId' | 'redirectUri'> & Partial<FlowManagerOptions>;
+
+/** The fields a preset sets; `clientId` and `redirectUri` always come from the caller. */
+export type PresetDefaults = Omit<FlowManagerOptions, 'clientId' | 'redirectUri'>;
+
+type TokenBody = Record<string, unknown>;
+
+export const PRESET_INVALID = (provider: string, problems: readonly string[]) =>
+  `Invalid ${provider} preset options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
+
+/** Throws an `AuthCodeFlowConfigError` naming the preset and every problem, when there is any. */
+export function assertPresetInput(provider: string, problems: readonly string[]): void {
+  if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, PRESET_INVALID(provider, problems));
+}
+
+/** The problems of the input every preset shares: an object with a client id and a redirect URI. */
+export function commonProblems(input: unknown): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['the options must be an object'];
+  const problems: string[] = [];
+  const { clientId, redirectUri, clientSecret } = input as Record<string, unknown>;
+  if (typeof clientId !== 'string' || clientId.trim() === '') problems.push('clientId is required');
+  if (typeof redirectUri !== 'string' || redirectUri.trim() === '') problems.push('redirectUri is required');
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) problems.push('clientSecret must be a non-empty string when given');
+  return problems;
+}
+
+/**
+ * Merges the caller's options over a preset's defaults (see {@link PresetOptions}), leaving out the
+ * preset-only keys (e.g. `tenant`), which the module would reject as unknown options.
+ */
+export function applyPreset<T extends PresetOptions>(
+  defaults: PresetDefaults,
+  input: T,
+  presetOnlyKeys: ReadonlyArray<Exclude<keyof T, keyof FlowManagerOptions>> = [],
+): FlowManagerOptions {
+  const overrides: Record<string, unknown> = { ...input };
+  for (const key of presetOnlyKeys) delete overrides[key as string];
+  for (const [key, value] of Object.entries(overrides)) if (value === undefined) delete overrides[key];
+
+  const merged = { ...defaults } as FlowManagerOptions;
+  if (typeof overrides.baseUri === 'string') {
+    // Split-host providers: keep each endpoint's path, on the caller's base.
+    merged.authorizationPath = pathOnly(merged.authorizationPath);
+    merged.accessTokenPath = pathOnly(merged.accessTokenPath);
+    if (merged.revocationPath !== undefined) merged.revocationPath = pathOnly(merged.revocationPath);
+  }
+  Object.assign(merged, overrides);
+  if (defaults.authorizationParams || input.authorizationParams) {
+    merged.authorizationParams = { ...defaults.authorizationParams, ...input.authorizationParams };
+  }
+  // ' ' is the module's default; the module's option check refuses a blank string, so it is left unset.
+  if (merged.scopeDelimiter === ' ') delete merged.scopeDelimiter;
+  return merged;
+}
+
+function pathOnly(pathOrUrl: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUrl)) return pathOrUrl;
+  const url = new URL(pathOrUrl);
+  return `${url.pathname}${url.search}`;
+}
+
+/** Joins a scope list with the provider's delimiter; a string is kept as given. */
+export function joinScope(scope: string | string[] | undefined, delimiter: string): string | undefined {
+  if (scope === undefined) return undefined;
+  return Array.isArray(scope) ? scope.join(delimiter) : scope;
+}
+
+/** An https URL, or http on a loopback host (tests, local development). */
+export function isSecureUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+  } catch {
+    return false;
+  }
+}
+
+// ---- token response normalisers (RFC 6749 §5.1) -------------------------------------------------
+
+/** Composes normalisers left to right. */
+export function pipe(...steps: Array<(body: TokenBody) => TokenBody>): (body: TokenBody) => TokenBody {
+  return (body) => steps.reduce((current, step) => step(current), body);
+}
+
+/**
+ * A successful response without `token_type`: the provider issues bearer tokens only, so `bearer` is
+ * what it means. A present but different type is left alone, so that it is still refused (RFC 6749 §7.1).
+ */
+export function defaultBearer(body: TokenBody): TokenBody {
+  if (typeof body.access_token !== 'string' || typeof body.error === 'string') return body;
+  if (body.token_type !== undefined && body.token_type !== null && body.token_type !== '') return body;
+  return { ...body, token_type: 'bearer' };
+}
+
+/** A `scope` sent as a JSON array (Twitch) becomes the space-delimited string of RFC 6749 §3.3. */
+export function scopeArrayToString(body: TokenBody): TokenBody {
+  if (!Array.isArray(body.scope)) return body;
+  if (!body.scope.every((item) => typeof item === 'string')) return body;
+  return { ...body, scope: body.scope.join(' ') };
+}
+
+/** A comma-delimited `scope` (GitHub, Slack) becomes space-delimited (RFC 6749 §3.3). */
+export function commaScopeToSpaces(body: TokenBody): TokenBody {
+  if (typeof body.scope !== 'string' || !body.scope.includes(',')) return body;
+  return { ...body, scope: body.scope.split(',').map((item) => item.trim()).filter(Boolean).join(' ') };
+}
+
+/**
+ * An error sent as an object (`{ error: { type|code, message } }`, as Facebook's Graph API and Stack
+ * Exchange do) becomes RFC 6749 §5.2's `error` and `error_description` strings.
+ */
+export function flattenErrorObject(body: TokenBody): TokenBody {
+  const error = body.error;
+  if (typeof error !== 'object' || error === null || Array.isArray(error)) return body;
+  const fields = error as Record<string, unknown>;
+  const name = [fields.type, fields.code, fields.name].find((value) => typeof value === 'string' && value !== '') ??
+    (typeof fields.code === 'number' ? `error_${fields.code}` : 'invalid_request');
+  const flat: TokenBody = { ...body, error: name };
+  if (typeof fields.message === 'string') flat.error_description = fields.message;
+  return flat;
+}

@@ -1,0 +1,39 @@
+import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } from './preset.util.js';
+
+export interface RedditPresetOptions extends PresetOptions {
+  /** Ask for a refresh token: `duration=permanent` (else `temporary`, one hour). @default true */
+  permanent?: boolean;
+}
+
+/**
+ * Reddit ("web app" clients).
+ *
+ * - Authorization `https://www.reddit.com/api/v1/authorize`, token `/api/v1/access_token`, revocation
+ *   `/api/v1/revoke_token`; HTTP Basic client authentication (`client_secret_basic`). No PKCE: Reddit
+ *   does not document it.
+ * - Scopes are space-delimited (e.g. `identity read`); `duration=permanent` gives a refresh token.
+ * - Reddit answers some errors (e.g. `invalid_grant`) in HTTP 200: they become `TokenRequestError`s.
+ *
+ * @see https://github.com/reddit-archive/reddit/wiki/OAuth2
+ */
+export function reddit(options: RedditPresetOptions): FlowManagerOptions {
+  const problems = commonProblems(options);
+  if (options?.permanent !== undefined && typeof options.permanent !== 'boolean') problems.push('permanent must be true or false');
+  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: web apps authenticate with HTTP Basic');
+  assertPresetInput('reddit', problems);
+  return applyPreset(
+    {
+      baseUri: 'https://www.reddit.com',
+      authorizationPath: '/api/v1/authorize',
+      accessTokenPath: '/api/v1/access_token',
+      revocationPath: '/api/v1/revoke_token',
+      scopeDelimiter: ' ',
+      pkce: false,
+      clientAuthMethod: 'client_secret_basic',
+      authorizationParams: { duration: options.permanent === false ? 'temporary' : 'permanent' },
+    },
+    options,
+    ['permanent'],
+  );
+}

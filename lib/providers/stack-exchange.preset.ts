@@ -1,0 +1,50 @@
+import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { applyPreset, assertPresetInput, commonProblems, defaultBearer, flattenErrorObject, type PresetOptions } from './preset.util.js';
+
+type TokenBody = Record<string, unknown>;
+
+/**
+ * Stack Exchange's token response: `{ access_token, expires }` (seconds; absent with the `no_expiry`
+ * scope) and no `token_type`. `expires` becomes `expires_in`, the type becomes `bearer`, and API-style
+ * errors (`error_name`, `error_message`, or an `error` object) become RFC 6749 §5.2 errors.
+ */
+export function normalizeStackExchange(body: TokenBody): TokenBody {
+  let result = flattenErrorObject(body);
+  if (result.error === undefined && typeof result.error_name === 'string') {
+    result = { ...result, error: result.error_name };
+    if (typeof result.error_message === 'string') result.error_description = result.error_message;
+  }
+  if (result.expires !== undefined && result.expires_in === undefined) result = { ...result, expires_in: result.expires };
+  return defaultBearer(result);
+}
+
+/**
+ * Stack Exchange (Stack Overflow and the other sites): the seed project's worked example.
+ *
+ * - Authorization `https://stackoverflow.com/oauth`, token `https://stackoverflow.com/oauth/access_token/json`;
+ *   the client id and secret are posted in a form body (`client_secret_post`). No PKCE: Stack Exchange
+ *   does not document it.
+ * - Scopes are space-delimited: `read_inbox`, `no_expiry`, `write_access`, `private_info`. There are no
+ *   refresh tokens; `no_expiry` asks for a token that does not expire.
+ * - The response has `expires` instead of `expires_in` and no `token_type` (see {@link normalizeStackExchange}).
+ *
+ * @see https://api.stackexchange.com/docs/authentication
+ */
+export function stackExchange(options: PresetOptions): FlowManagerOptions {
+  const problems = commonProblems(options);
+  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: the explicit flow posts the client secret');
+  assertPresetInput('stackExchange', problems);
+  return applyPreset(
+    {
+      baseUri: 'https://stackoverflow.com',
+      authorizationPath: '/oauth',
+      accessTokenPath: '/oauth/access_token/json',
+      scopeDelimiter: ' ',
+      pkce: false,
+      clientAuthMethod: 'client_secret_post',
+      postFormData: true,
+      normalizeTokenResponse: normalizeStackExchange,
+    },
+    options,
+  );
+}
