@@ -79,7 +79,11 @@ export function resolveOptions(options: unknown, registered: RegistrationFacts =
   optionalFunction(options.resolveUser, 'resolveUser', problems);
   optionalFunction(options.onTokens, 'onTokens', problems);
   optionalBoolean(options.isGlobal, 'isGlobal', problems);
-  const routes = resolveRoutes(options.routes, problems);
+  // forRootAsync registered its controller before the factory ran: an unset `routes`/`routes.path` follows
+  // that registration, an explicit different one is a mistake.
+  const routes = registered.routesPath === false && options.routes === undefined
+    ? false
+    : resolveRoutes(options.routes, typeof registered.routesPath === 'string' ? registered.routesPath : DEFAULT_ROUTES_PATH, problems);
   if (registered.routesPath !== undefined && routes !== undefined) {
     const resolvedPath = routes === false ? false : routes.path;
     if (registered.routesPath === false && resolvedPath !== false) {
@@ -186,7 +190,7 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
   };
 }
 
-function resolveRoutes(raw: unknown, problems: string[]): ResolvedRoutesOptions | false | undefined {
+function resolveRoutes(raw: unknown, defaultPath: string, problems: string[]): ResolvedRoutesOptions | false | undefined {
   if (raw === false) return false;
   if (raw !== undefined && !isRecord(raw)) {
     problems.push('routes must be false or an object');
@@ -194,7 +198,7 @@ function resolveRoutes(raw: unknown, problems: string[]): ResolvedRoutesOptions 
   }
   const routes = raw ?? {};
   unknownKeys(routes, ROUTES_KEYS, 'routes.', problems);
-  let path = DEFAULT_ROUTES_PATH;
+  let path = defaultPath;
   if (routes.path !== undefined) {
     const trimmed = typeof routes.path === 'string' ? routes.path.replace(/^\/+|\/+$/g, '') : undefined;
     if (trimmed === undefined || !ROUTE_PATH.test(trimmed)) problems.push('routes.path must be a path of letters, digits, "-", "_" and "/"');
