@@ -70,3 +70,15 @@ export {
   type RedditPresetOptions,
   type SlackPresetOptions,
 } from './providers/index.js';
+
+// Redis stores
+export { RedisStateStore, type RedisStateStoreOptions } from './stores/redis-state.store.js';
+export {
+  RedisTokenStore,
+  type RedisTokenStoreOptions,
+  type UnreadableTokenReason,
+  type UnreadableTokenValueEvent,
+} from './stores/redis-token.store.js';
+export type { RedisClient, RedisStoreOptions } from './stores/redis-store.util.js';
+export type { RefreshLock } from './stores/token-store.interface.js';
+export type { TokenEncryptionOptions } from './utils/token-cipher.util.js';

@@ -1,6 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
-import { AuthorizationError, InvalidCallbackError, InvalidStateError, TokenEndpointError } from '../auth-code-flow.errors.js';
+import {
+  AuthorizationError,
+  InvalidCallbackError,
+  InvalidStateError,
+  StoreUnavailableError,
+  TokenEndpointError,
+} from '../auth-code-flow.errors.js';
 import {
   AUTHORIZATION_DENIED,
   CALLBACK_ISSUER_MISMATCH,
@@ -144,7 +151,7 @@ export class FlowManager {
     }
     this.checkIssuer(params.iss);
     if (params.error !== undefined) {
-      throw new AuthorizationError(params.error, params.errorDescription, params.errorUri, AUTHORIZATION_DENIED(params.error.slice(0, 64)));
+      throw new AuthorizationError(params.error, params.errorDescription, params.errorUri, AUTHORIZATION_DENIED(params.error));
     }
     if (params.code === undefined || params.code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
     const tokens = await this.exchangeCode(params.code, record);
@@ -168,10 +175,10 @@ export class FlowManager {
    */
   async getTokens(user: string): Promise<TokenSet | undefined> {
     const stored = await this.deps.tokenStore.get(this.name, user);
-    if (!stored || !isExpired(stored) || !stored.refreshToken) return stored;
+    if (!stored || !needsRefresh(stored)) return stored;
     const running = this.refreshes.get(user);
     if (running) return running;
-    const refresh = this.refreshStored(user, stored.refreshToken).finally(() => this.refreshes.delete(user));
+    const refresh = this.refreshStored(user, stored).finally(() => this.refreshes.delete(user));
     this.refreshes.set(user, refresh);
     return refresh;
   }
@@ -278,7 +285,45 @@ export class FlowManager {
     return toTokenSet(response, operation, this.config.normalizeTokenResponse);
   }
 
-  private async refreshStored(user: string, refreshToken: string): Promise<TokenSet> {
+  /**
+   * Refreshes `seen`, the user's expired tokens, once across every instance. With a token store that has
+   * `acquireRefreshLock` (e.g. `RedisTokenStore`) the instance that takes the lock refreshes while the
+   * others poll the store for the new tokens; when the lock frees without new tokens (its holder failed or
+   * died), a waiter takes it over. Waiting is bounded: past twice the lock's TTL it fails with
+   * `StoreUnavailableError`.
+   */
+  private async refreshStored(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
+    const store = this.deps.tokenStore;
+    if (!store.acquireRefreshLock) return this.refreshIfStillDue(user, seen);
+    // The lock outlives the refresh request's whole time budget, so it cannot expire under a live holder.
+    const lockTtlMs = this.deps.httpTimeoutMs + REFRESH_LOCK_MARGIN_MS;
+    const waitUntil = Date.now() + 2 * lockTtlMs;
+    for (;;) {
+      const lock = await store.acquireRefreshLock(this.name, user, lockTtlMs);
+      if (lock) {
+        try {
+          return await this.refreshIfStillDue(user, seen);
+        } finally {
+          // An unreleased lock expires by itself; a failed release must not hide the refresh's outcome.
+          await lock.release().catch(() => undefined);
+        }
+      }
+      if (Date.now() >= waitUntil) throw new StoreUnavailableError(REFRESH_LOCK_WAIT_EXPIRED);
+      await sleep(REFRESH_POLL_INTERVAL_MS);
+      const current = await store.get(this.name, user);
+      if (!current || refreshedSince(seen, current)) return current;
+    }
+  }
+
+  /**
+   * Re-reads the tokens (another caller may have refreshed or deleted them since `seen` was read) and
+   * refreshes them only if they are still the expired ones. A rotated refresh token replaces the old one;
+   * a response without one keeps the old one (RFC 6749 §6).
+   */
+  private async refreshIfStillDue(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
+    const current = await this.deps.tokenStore.get(this.name, user);
+    if (!current || refreshedSince(seen, current)) return current;
+    const refreshToken = current.refreshToken!;
     const refreshed = await this.refreshAccessToken(refreshToken);
     if (!refreshed.refreshToken) refreshed.refreshToken = refreshToken;
     await this.keepTokens(user, refreshed);
@@ -299,6 +344,22 @@ function assertNoReservedParams(params: Record<string, string>): void {
 
 function isExpired(tokens: TokenSet, now = Date.now()): boolean {
   return tokens.expiresAt !== undefined && tokens.expiresAt - EXPIRY_SKEW_SECONDS * 1000 <= now;
+}
+
+/** How long a cross-instance refresh lock lives beyond the refresh request's time budget (`httpTimeoutMs`). */
+const REFRESH_LOCK_MARGIN_MS = 2_000;
+/** How often an instance waiting for another instance's refresh reads the token store. */
+const REFRESH_POLL_INTERVAL_MS = 50;
+const REFRESH_LOCK_WAIT_EXPIRED = 'Another instance holds the token refresh lock and no new tokens appeared in time; try again.';
+
+/** Expired, and renewable. */
+function needsRefresh(tokens: TokenSet): boolean {
+  return isExpired(tokens) && typeof tokens.refreshToken === 'string' && tokens.refreshToken !== '';
+}
+
+/** The stored tokens are no longer the expired ones that were read: someone refreshed or replaced them. */
+function refreshedSince(seen: TokenSet, current: TokenSet): boolean {
+  return current.accessToken !== seen.accessToken || !needsRefresh(current);
 }
 
 function hashBinding(value: string): string {
