@@ -179,7 +179,7 @@ describe('token exchange', () => {
   it('retries a refused connection (the request was never sent), then reports it', async () => {
     const port = await closedPort();
     const manager = await managerFor({ accessTokenPath: `http://127.0.0.1:${port}/token` });
-    const attempts = jest.spyOn(moduleRef!.get(HttpService), 'request');
+    const attempts = jest.spyOn(moduleRef!.get(HttpService).axiosRef, 'request');
     await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'network', message: expect.stringContaining('ECONNREFUSED') });
     expect(attempts).toHaveBeenCalledTimes(3);
   });

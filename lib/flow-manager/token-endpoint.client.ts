@@ -1,7 +1,6 @@
 import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
-import { isAxiosError, type AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
+import { isAxiosError, type AxiosAdapter, type AxiosResponse } from 'axios';
 import {
   MAX_RETRY_AFTER_MS,
   MAX_TOKEN_REQUEST_RETRIES,
@@ -10,6 +9,7 @@ import {
 } from '../auth-code-flow.constants.js';
 import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
+import { tokenHttpAdapter } from './token-http.adapter.js';
 import type { RawTokenResponse } from './token-response.parser.js';
 
 export interface TokenEndpointRequest {
@@ -33,6 +33,8 @@ const NOT_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
  */
 @Injectable()
 export class TokenEndpointClient {
+  private readonly adapter: AxiosAdapter | undefined = tokenHttpAdapter();
+
   constructor(private readonly http: HttpService) {}
 
   async post(request: TokenEndpointRequest): Promise<RawTokenResponse> {
@@ -72,9 +74,16 @@ export class TokenEndpointClient {
     }
   }
 
-  private send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AxiosResponse<string>> {
-    return firstValueFrom(
-      this.http.request<string>({
+  private async send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AxiosResponse<string>> {
+    // Our adapter bounds the whole exchange by `timeout`; axios's own (used behind a proxy) only the socket's
+    // idle time, so there a signal bounds a slow-dripping body as well.
+    const controller = this.adapter ? undefined : new AbortController();
+    const timer = controller && setTimeout(() => controller.abort(), timeoutMs);
+    timer?.unref();
+    try {
+      // HttpService's axios instance, so its interceptors and defaults apply; the promise API, since an
+      // Observable per request adds nothing here.
+      return await this.http.axiosRef.request<string>({
         method: 'POST',
         url,
         headers,
@@ -86,11 +95,13 @@ export class TokenEndpointClient {
         maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
         maxBodyLength: MAX_TOKEN_RESPONSE_BYTES,
         timeout: timeoutMs,
-        // The socket timeout above is an idle timeout; the signal bounds a slow-dripping body as well.
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: controller?.signal,
         decompress: true,
-      }),
-    );
+        adapter: this.adapter,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
 import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
 import { AuthCodeFlowGuard } from './auth-code-flow.guard.js';
-import { bindingCookieFor, newBinding, readBinding, serializeBindingCookie } from './browser-binding.js';
+import { bindingCookieFor, newBinding, readBinding, serializeBindingCookie, type BrowserBindingCookie } from './browser-binding.js';
 import { toFlowErrorBody } from './error-response.js';
 import { REQUEST_USER, type RequestWithFlowUser } from './request-user.js';
 
@@ -17,11 +17,16 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
   @Controller(path)
   @UseGuards(AuthCodeFlowGuard)
   class AuthCodeFlowController {
+    /** Each provider's binding cookie, derived once from its redirect URI. */
+    private readonly cookies: ReadonlyMap<string, BrowserBindingCookie>;
+
     constructor(
       @Inject(RESOLVED_OPTIONS) private readonly options: ResolvedModuleOptions,
       private readonly registry: FlowManagerRegistry,
       private readonly adapterHost: HttpAdapterHost,
-    ) {}
+    ) {
+      this.cookies = new Map(registry.names().map((name) => [name, bindingCookieFor(registry.get(name).redirectUri)]));
+    }
 
     /** 302 to the provider, with a fresh state and PKCE challenge; sets the browser-binding cookie. */
     @Get(':provider/authorize')
@@ -33,7 +38,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       @Res() response: unknown,
     ): Promise<void> {
       const manager = this.registry.get(provider);
-      const cookie = bindingCookieFor(manager.redirectUri);
+      const cookie = this.cookies.get(provider)!;
       const binding = readBinding(cookieHeader, cookie) ?? newBinding();
       const returnTo = typeof query.returnTo === 'string' ? query.returnTo : undefined;
       try {
@@ -60,7 +65,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       this.setHeader(response, 'Referrer-Policy', 'no-referrer');
       const manager = this.registry.get(provider);
       try {
-        const browserBinding = readBinding(cookieHeader, bindingCookieFor(manager.redirectUri));
+        const browserBinding = readBinding(cookieHeader, this.cookies.get(provider)!);
         const { returnTo } = await manager.handleCallback(request[REQUEST_USER], query ?? {}, { browserBinding });
         this.adapter.redirect(response, 302, returnTo ?? this.routes.successRedirect);
       } catch (error) {

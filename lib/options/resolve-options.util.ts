@@ -288,11 +288,11 @@ function endpointUrl(value: unknown, path: string, allowInsecure: boolean, probl
     problems.push(`${path} must use https (plain http is allowed for localhost only, or with allowInsecureRequests)`);
     return undefined;
   }
-  if (url.hash) {
+  if (url.hash || text.includes('#')) {
     problems.push(`${path} must not contain a fragment`);
     return undefined;
   }
-  return text;
+  return url.href;
 }
 
 /** The redirect URI is compared exactly by the provider (RFC 9700 §4.1.3): absolute http(s), no fragment. */

@@ -9,11 +9,16 @@ export function resolveEndpoint(baseUri: string, pathOrUrl: string): string {
   return path ? `${base}/${path}` : base;
 }
 
-/** Adds query parameters to a URL, keeping those it already has. */
+/**
+ * Appends query parameters to an absolute URL without a fragment (endpoints are validated and normalised
+ * at start-up), keeping the query it already has. The parameters are serialised as
+ * `application/x-www-form-urlencoded`, as `URL.searchParams` would.
+ */
 export function withQuery(url: string, params: Iterable<[string, string]>): string {
-  const result = new URL(url);
-  for (const [name, value] of params) result.searchParams.append(name, value);
-  return result.toString();
+  const query = new URLSearchParams([...params]).toString();
+  if (query === '') return url;
+  if (!url.includes('?')) return `${url}?${query}`;
+  return url.endsWith('?') || url.endsWith('&') ? `${url}${query}` : `${url}&${query}`;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
