@@ -190,7 +190,7 @@ export class FlowManager {
     if (this.config.revocationEndpoint) {
       const [token, hint] = stored.refreshToken ? [stored.refreshToken, 'refresh_token'] : [stored.accessToken, 'access_token'];
       const params: Record<string, string> = { token, token_type_hint: hint };
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
       authenticateClient(this.config, params, headers);
       const response = await this.deps.tokenClient.post({
         operation: 'revocation',
@@ -272,7 +272,7 @@ export class FlowManager {
   }
 
   private async requestTokens(operation: string, params: Record<string, string>, postFormData = this.config.postFormData): Promise<TokenSet> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
     authenticateClient(this.config, params, headers);
     const response = await this.deps.tokenClient.post({
       operation,

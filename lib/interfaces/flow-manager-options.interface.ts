@@ -35,6 +35,11 @@ export interface FlowManagerOptions {
    * @default false
    */
   requireIssuerParameter?: boolean;
+  /**
+   * Extra headers of the token, refresh and revocation requests, e.g. the unique `User-Agent` Reddit asks
+   * for. Headers the protocol sets (`Authorization`, `Content-Type`, `Accept`, ...) cannot be given.
+   */
+  tokenRequestHeaders?: Record<string, string>;
   /** Token revocation endpoint (RFC 7009): a path appended to `baseUri`, or an absolute URL. */
   revocationPath?: string;
   /**

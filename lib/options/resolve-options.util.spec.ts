@@ -99,6 +99,16 @@ describe('resolveOptions', () => {
     ]);
   });
 
+  it('takes extra token request headers, but not the protocol ones', () => {
+    const resolved = resolveOptions({ providers: { p: { ...github, tokenRequestHeaders: { 'User-Agent': 'app/1.0' } } } });
+    expect(resolved.providers.get('p')?.tokenRequestHeaders).toEqual({ 'User-Agent': 'app/1.0' });
+    expect(problemsOf({ providers: { p: { ...github, tokenRequestHeaders: { authorization: 'Bearer x', 'X-Trace': 'a\r\nInjected: 1', 'bad name': 'v' } } } })).toEqual([
+      'providers.p.tokenRequestHeaders.authorization is set by the flow manager and cannot be configured',
+      'providers.p.tokenRequestHeaders.X-Trace must be a string without line breaks',
+      'providers.p.tokenRequestHeaders: "bad name" is not a valid header name',
+    ]);
+  });
+
   it('rejects empty providers, bad names, and names that differ from providerNames', () => {
     expect(problemsOf({ providers: {} })).toEqual(['providers must be an object with at least one provider']);
     expect(problemsOf({ providers: { 'bad name': github } })[0]).toMatch(/^providers\.bad name: the provider name must be/);

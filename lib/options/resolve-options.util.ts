@@ -18,8 +18,13 @@ const MODULE_KEYS = new Set<keyof AuthCodeFlowModuleOptions>([
 const PROVIDER_KEYS = new Set<keyof FlowManagerOptions>([
   'baseUri', 'authorizationPath', 'accessTokenPath', 'clientId', 'clientSecret', 'redirectUri', 'scope', 'scopeDelimiter',
   'pkce', 'clientAuthMethod', 'postFormData', 'authorizationParams', 'issuer', 'requireIssuerParameter', 'revocationPath',
-  'normalizeTokenResponse', 'allowInsecureRequests',
+  'normalizeTokenResponse', 'allowInsecureRequests', 'tokenRequestHeaders',
 ]);
+/** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
+const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
+  'authorization', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'accept', 'accept-encoding', 'host', 'connection',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ROUTES_KEYS = new Set<keyof RoutesOptions>(['path', 'successRedirect', 'failureRedirect', 'allowAnonymous', 'guards']);
 const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -162,6 +167,20 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
     }
   }
 
+  const tokenRequestHeaders: Record<string, string> = {};
+  if (raw.tokenRequestHeaders !== undefined) {
+    if (!isRecord(raw.tokenRequestHeaders)) {
+      problems.push(`${at}.tokenRequestHeaders must be an object of strings`);
+    } else {
+      for (const [name, value] of Object.entries(raw.tokenRequestHeaders)) {
+        if (!HEADER_NAME.test(name)) problems.push(`${at}.tokenRequestHeaders: "${name.slice(0, 40)}" is not a valid header name`);
+        else if (RESERVED_TOKEN_REQUEST_HEADERS.has(name.toLowerCase())) problems.push(`${at}.tokenRequestHeaders.${name} is set by the flow manager and cannot be configured`);
+        else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) problems.push(`${at}.tokenRequestHeaders.${name} must be a string without line breaks`);
+        else tokenRequestHeaders[name] = value;
+      }
+    }
+  }
+
   const endpoint = (path: string | undefined, field: string) => {
     if (baseUri === undefined || path === undefined) return undefined;
     return endpointUrl(resolveEndpoint(baseUri, path), `${at}.${field}`, allowInsecure, problems);
@@ -187,6 +206,7 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
     issuer,
     requireIssuerParameter,
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
+    tokenRequestHeaders: Object.freeze(tokenRequestHeaders),
   };
 }
 

@@ -22,6 +22,7 @@ export interface ResolvedProviderConfig {
   issuer?: string;
   requireIssuerParameter: boolean;
   normalizeTokenResponse?: FlowManagerOptions['normalizeTokenResponse'];
+  tokenRequestHeaders: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedRoutesOptions {

@@ -61,8 +61,6 @@ export function applyPreset<T extends PresetOptions>(
   if (defaults.authorizationParams || input.authorizationParams) {
     merged.authorizationParams = { ...defaults.authorizationParams, ...input.authorizationParams };
   }
-  // ' ' is the module's default; the module's option check refuses a blank string, so it is left unset.
-  if (merged.scopeDelimiter === ' ') delete merged.scopeDelimiter;
   return merged;
 }
 

@@ -4,6 +4,12 @@ import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } fr
 export interface RedditPresetOptions extends PresetOptions {
   /** Ask for a refresh token: `duration=permanent` (else `temporary`, one hour). @default true */
   permanent?: boolean;
+  /**
+   * The `User-Agent` of token requests. Reddit asks for a unique, descriptive one, e.g.
+   * `web:com.example.myapp:v1.2.3 (by /u/yourname)`.
+   * @default `web:nestjs-auth-code-flow:<clientId>`
+   */
+  userAgent?: string;
 }
 
 /**
@@ -14,6 +20,7 @@ export interface RedditPresetOptions extends PresetOptions {
  *   does not document it.
  * - Scopes are space-delimited (e.g. `identity read`); `duration=permanent` gives a refresh token.
  * - Reddit answers some errors (e.g. `invalid_grant`) in HTTP 200: they become `TokenRequestError`s.
+ * - Token requests carry a `User-Agent` (`userAgent`), as Reddit's API rules ask of every client.
  *
  * @see https://github.com/reddit-archive/reddit/wiki/OAuth2
  */
@@ -21,6 +28,7 @@ export function reddit(options: RedditPresetOptions): FlowManagerOptions {
   const problems = commonProblems(options);
   if (options?.permanent !== undefined && typeof options.permanent !== 'boolean') problems.push('permanent must be true or false');
   if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: web apps authenticate with HTTP Basic');
+  if (options?.userAgent !== undefined && (typeof options.userAgent !== 'string' || options.userAgent.trim() === '')) problems.push('userAgent must be a non-empty string');
   assertPresetInput('reddit', problems);
   return applyPreset(
     {
@@ -32,8 +40,9 @@ export function reddit(options: RedditPresetOptions): FlowManagerOptions {
       pkce: false,
       clientAuthMethod: 'client_secret_basic',
       authorizationParams: { duration: options.permanent === false ? 'temporary' : 'permanent' },
+      tokenRequestHeaders: { 'User-Agent': options.userAgent ?? `web:nestjs-auth-code-flow:${options.clientId}` },
     },
     options,
-    ['permanent'],
+    ['permanent', 'userAgent'],
   );
 }

@@ -34,6 +34,16 @@ describe('reddit preset against a Reddit-like loopback provider', () => {
     const { tokens } = await manager.handleCallback('ada', callback);
     expect(tokens).toMatchObject({ tokenType: 'bearer', refreshToken: expect.stringMatching(/^refresh-/) });
     expect(fake.tokenRequests.at(-1)!.headers.authorization).toMatch(/^Basic /);
+    // https://github.com/reddit-archive/reddit/wiki/API: every client sends a unique User-Agent.
+    expect(fake.tokenRequests.at(-1)!.headers['user-agent']).toBe(`web:nestjs-auth-code-flow:${fake.clientId}`);
+  });
+
+  it('sends the User-Agent it is given with token and refresh requests', async () => {
+    const manager = await open(reddit({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url, userAgent: 'web:com.example.app:v1 (by /u/ada)' }));
+    const { callback } = await authorize(manager, fake);
+    const { tokens } = await manager.handleCallback('ada', callback);
+    await manager.refreshAccessToken(tokens.refreshToken!);
+    for (const request of fake.tokenRequests.slice(-2)) expect(request.headers['user-agent']).toBe('web:com.example.app:v1 (by /u/ada)');
   });
 
   it('turns {"error": "invalid_grant"} in HTTP 200 into a TokenRequestError', async () => {
