@@ -354,20 +354,21 @@ const report = {
 
 const markdown = markdownReport(summaries, ratios, memory as MemorySummary | undefined, { machine, options: optionsText, loadavg: loadText });
 const svg = throughputSvg(summaries, `OAuth authorization code flows per second (${smoke ? 'smoke run' : `median of ${rounds} rounds`}, ${concurrency} concurrent)`);
-// A smoke run proves the bench works; it does not overwrite the published results.
-const outDir = smoke ? join(resultsDir, 'tmp') : resultsDir;
+// Only a full run (every stack) is published; a smoke run or a run of some stacks goes to tmp/.
+const partial = smoke || selected.length < STACKS.length;
+const outDir = partial ? join(resultsDir, 'tmp') : resultsDir;
 mkdirSync(join(resultsDir, 'tmp'), { recursive: true });
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-const base = smoke ? 'smoke' : 'latest';
+const base = smoke ? 'smoke' : partial ? 'partial' : 'latest';
 writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(resultsDir, 'tmp', `${stamp}${smoke ? '-smoke' : ''}.json`), `${JSON.stringify(report, null, 2)}\n`);
 writeFileSync(join(outDir, `${base}.md`), markdown);
-writeFileSync(join(outDir, smoke ? 'smoke-throughput.svg' : 'throughput.svg'), svg);
+writeFileSync(join(outDir, partial ? `${base}-throughput.svg` : 'throughput.svg'), svg);
 
 console.log('');
 console.log(markdown);
 for (const note of notes) console.log(`note: ${note}`);
-console.log(`results: ${join(outDir, `${base}.json`)}, ${join(outDir, `${base}.md`)}, ${join(outDir, smoke ? 'smoke-throughput.svg' : 'throughput.svg')}`);
+console.log(`results: ${join(outDir, `${base}.json`)}, ${join(outDir, `${base}.md`)}, ${join(outDir, partial ? `${base}-throughput.svg` : 'throughput.svg')}`);
 if (problems.length > 0) {
   console.error(`\n${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   process.exitCode = 1;
