@@ -9,6 +9,7 @@ export { STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 
 // Routes
 export { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
+export { AuthCodeFlowExceptionFilter } from './http/auth-code-flow.exception-filter.js';
 export type { FlowErrorBody } from './http/error-response.js';
 
 // Flow managers
