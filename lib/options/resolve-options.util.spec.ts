@@ -105,7 +105,7 @@ describe('resolveOptions', () => {
     expect(problemsOf({ providers: { p: { ...github, tokenRequestHeaders: { authorization: 'Bearer x', 'X-Trace': 'a\r\nInjected: 1', 'bad name': 'v' } } } })).toEqual([
       'providers.p.tokenRequestHeaders.authorization is set by the flow manager and cannot be configured',
       'providers.p.tokenRequestHeaders.X-Trace must be a string without line breaks',
-      'providers.p.tokenRequestHeaders: "bad name" is not a valid header name',
+      'providers.p.tokenRequestHeaders.bad name is not a valid header name',
     ]);
   });
 

@@ -154,32 +154,17 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
     }
   }
 
-  const authorizationParams: Record<string, string> = {};
-  if (raw.authorizationParams !== undefined) {
-    if (!isRecord(raw.authorizationParams)) {
-      problems.push(`${at}.authorizationParams must be an object of strings`);
-    } else {
-      for (const [key, value] of Object.entries(raw.authorizationParams)) {
-        if (typeof value !== 'string') problems.push(`${at}.authorizationParams.${key} must be a string`);
-        else if (RESERVED_AUTHORIZATION_PARAMS.has(key)) problems.push(`${at}.authorizationParams.${key} is set by the flow manager and cannot be configured`);
-        else authorizationParams[key] = value;
-      }
-    }
-  }
-
-  const tokenRequestHeaders: Record<string, string> = {};
-  if (raw.tokenRequestHeaders !== undefined) {
-    if (!isRecord(raw.tokenRequestHeaders)) {
-      problems.push(`${at}.tokenRequestHeaders must be an object of strings`);
-    } else {
-      for (const [name, value] of Object.entries(raw.tokenRequestHeaders)) {
-        if (!HEADER_NAME.test(name)) problems.push(`${at}.tokenRequestHeaders: "${name.slice(0, 40)}" is not a valid header name`);
-        else if (RESERVED_TOKEN_REQUEST_HEADERS.has(name.toLowerCase())) problems.push(`${at}.tokenRequestHeaders.${name} is set by the flow manager and cannot be configured`);
-        else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) problems.push(`${at}.tokenRequestHeaders.${name} must be a string without line breaks`);
-        else tokenRequestHeaders[name] = value;
-      }
-    }
-  }
+  const authorizationParams = stringRecord(raw.authorizationParams, `${at}.authorizationParams`, problems, (key, value) => {
+    if (typeof value !== 'string') return 'must be a string';
+    if (RESERVED_AUTHORIZATION_PARAMS.has(key)) return 'is set by the flow manager and cannot be configured';
+    return undefined;
+  });
+  const tokenRequestHeaders = stringRecord(raw.tokenRequestHeaders, `${at}.tokenRequestHeaders`, problems, (name, value) => {
+    if (!HEADER_NAME.test(name)) return 'is not a valid header name';
+    if (RESERVED_TOKEN_REQUEST_HEADERS.has(name.toLowerCase())) return 'is set by the flow manager and cannot be configured';
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) return 'must be a string without line breaks';
+    return undefined;
+  });
 
   const endpoint = (path: string | undefined, field: string) => {
     if (baseUri === undefined || path === undefined) return undefined;
@@ -202,11 +187,11 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
     scope,
     pkce,
     postFormData,
-    authorizationParams: Object.freeze(authorizationParams),
+    authorizationParams,
     issuer,
     requireIssuerParameter,
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
-    tokenRequestHeaders: Object.freeze(tokenRequestHeaders),
+    tokenRequestHeaders,
   };
 }
 
@@ -236,6 +221,27 @@ function resolveRoutes(raw: unknown, defaultPath: string, problems: string[]): R
     }
   }
   return { path, successRedirect, failureRedirect, allowAnonymous, guards };
+}
+
+/** An optional object of strings; `problemOf` names what is wrong with one entry, if anything. */
+function stringRecord(
+  value: unknown,
+  path: string,
+  problems: string[],
+  problemOf: (key: string, value: unknown) => string | undefined,
+): Readonly<Record<string, string>> {
+  const result: Record<string, string> = {};
+  if (value === undefined) return result;
+  if (!isRecord(value)) {
+    problems.push(`${path} must be an object of strings`);
+    return result;
+  }
+  for (const [key, entry] of Object.entries(value)) {
+    const problem = problemOf(key, entry);
+    if (problem) problems.push(`${path}.${key.slice(0, 64)} ${problem}`);
+    else result[key] = entry as string;
+  }
+  return Object.freeze(result);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
