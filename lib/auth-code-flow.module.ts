@@ -73,7 +73,9 @@ function withFlowManagers(
   }));
   return {
     ...definition,
-    imports: [...(definition.imports ?? []), HttpModule],
+    // An axios instance of our own: interceptors an app adds to the global axios (say, a request logger)
+    // never see token requests, whose bodies hold the client secret, the code and the verifier.
+    imports: [...(definition.imports ?? []), HttpModule.register({})],
     controllers: routesPath === false ? [] : [createAuthCodeFlowController(routesPath)],
     providers: [
       ...(definition.providers ?? []),

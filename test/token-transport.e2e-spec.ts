@@ -2,6 +2,7 @@
 // configured in the environment (NO_PROXY keeps these loopback requests direct). Both must hold the same
 // bounds: the whole-exchange timeout, the size cap, no redirects, gzip bodies.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import axios from 'axios';
 import type { TestingModule } from '@nestjs/testing';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
@@ -51,8 +52,18 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env }) => {
   };
   const reply = (handler: (res: ServerResponse) => void) => provider.on('POST', '/oauth/token', (_request, res) => handler(res));
 
-  it('exchanges a code', async () => {
-    await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: expect.stringMatching(/^access-/) } });
+  it('exchanges a code, unseen by interceptors on the global axios instance', async () => {
+    const seen: unknown[] = [];
+    const interceptor = axios.interceptors.request.use((config) => {
+      seen.push(config.data);
+      return config;
+    });
+    try {
+      await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: expect.stringMatching(/^access-/) } });
+    } finally {
+      axios.interceptors.request.eject(interceptor);
+    }
+    expect(seen).toEqual([]);
   });
 
   it('reads a gzip-encoded body', async () => {
