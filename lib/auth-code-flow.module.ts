@@ -17,6 +17,7 @@ import { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
 import type { RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
 import type { ResolvedModuleOptions } from './options/resolved-options.interface.js';
 import { resolveOptions, type RegistrationFacts } from './options/resolve-options.util.js';
+import { DefaultStoresLifecycle } from './stores/default-stores.lifecycle.js';
 import { InMemoryStateStore } from './stores/in-memory-state.store.js';
 import { InMemoryTokenStore } from './stores/in-memory-token.store.js';
 
@@ -95,6 +96,7 @@ function withFlowManagers(
         useFactory: (options: ResolvedModuleOptions) => options.tokenStore ?? new InMemoryTokenStore(),
         inject: [RESOLVED_OPTIONS],
       },
+      DefaultStoresLifecycle,
       TokenEndpointClient,
       FlowManagerRegistry,
       AuthCodeFlowGuard,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -146,6 +146,23 @@ describe('AuthCodeFlowModule', () => {
     const { state } = await moduleRef.get(Connections).github.createAuthorizationUrl('ada', { returnTo: '/x' });
     expect(saved).toEqual([[state, expect.objectContaining({ provider: 'github', user: 'ada', returnTo: '/x', codeVerifier: expect.any(String) }), 90]]);
     expect(moduleRef.get(STATE_STORE)).toBe(recordingStore);
+  });
+
+  it('stops the sweep timer of the default state store when the module is destroyed, not that of a given store', async () => {
+    moduleRef = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github } })] }).compile();
+    await moduleRef.init();
+    const closeCreated = jest.spyOn(moduleRef.get<InMemoryStateStore>(STATE_STORE), 'close');
+    await moduleRef.close();
+    moduleRef = undefined;
+    expect(closeCreated).toHaveBeenCalledTimes(1);
+
+    const given = new InMemoryStateStore();
+    const closeGiven = jest.spyOn(given, 'close');
+    const withGiven = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github }, stateStore: given })] }).compile();
+    await withGiven.init();
+    await withGiven.close();
+    expect(closeGiven).not.toHaveBeenCalled();
+    given.close();
   });
 
   it('uses the stores given in the options', async () => {
