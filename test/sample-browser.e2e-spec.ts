@@ -86,6 +86,11 @@ describe('the sample in a browser', () => {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+
+    // Disconnect revokes the refresh token at the local server and forgets the tokens.
+    await page.click('[data-provider="local"] button');
+    await page.waitForSelector('[data-provider="local"]:not(.connected)');
+    await expect(page.locator('[data-provider="local"] .status').textContent()).resolves.toBe('not connected');
   });
 
   it('shows a denied connection as an error, without reflecting anything raw', async () => {

@@ -31,6 +31,7 @@ export function sampleProviders(settings: SampleSettings): { providers: Record<s
       baseUri: settings.localIssuer,
       authorizationPath: '/auth',
       accessTokenPath: '/token',
+      revocationPath: '/token/revocation',
       clientId: settings.localClientId,
       clientSecret: settings.localClientSecret,
       redirectUri: redirectUri('local'),

@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomBytes } from 'node:crypto';
-import { FlowManagerRegistry } from 'nestjs-auth-code-flow';
+import { AuthCodeFlowError, FlowManagerRegistry } from 'nestjs-auth-code-flow';
 import { DEMO_USER_COOKIE, demoUserOf } from './demo-user.guard.js';
 import { renderPage } from './page.js';
 
@@ -35,7 +35,13 @@ export class ConnectionsController {
   @Post('disconnect/:provider')
   async disconnect(@Param('provider') provider: string, @Headers('cookie') cookie: string | undefined, @Res() response: Response): Promise<void> {
     const user = demoUserOf(cookie);
-    if (user && this.registry.names().includes(provider)) await this.registry.get(provider).revokeTokens(user);
-    response.redirect(303, '/');
+    if (!user || !this.registry.names().includes(provider)) return response.redirect(303, '/');
+    try {
+      await this.registry.get(provider).revokeTokens(user);
+      response.redirect(303, '/');
+    } catch (error) {
+      // The tokens stay stored when the provider could not revoke them; say so instead of a 500.
+      response.redirect(303, `/?error=${encodeURIComponent(error instanceof AuthCodeFlowError ? error.code : 'revocation_failed')}`);
+    }
   }
 }
