@@ -23,5 +23,7 @@ export const MAX_RETRY_AFTER_MS = 5_000;
 /** Longest accepted callback parameter (state, code, iss, error...). */
 export const MAX_CALLBACK_PARAM_LENGTH = 4096;
 export const MAX_RETURN_TO_LENGTH = 2048;
+/** A provider's `error` code that is safe to repeat in a message, a JSON body or a redirect's query. */
+export const SAFE_ERROR_CODE = /^[a-z0-9_.-]{1,64}$/i;
 /** 32 bytes from a CSPRNG, base64url: state, nonce and PKCE verifier (RFC 9700 §2.1, RFC 7636 §4.1). */
 export const RANDOM_VALUE_BYTES = 32;

@@ -1,3 +1,5 @@
+import { SAFE_ERROR_CODE } from './auth-code-flow.constants.js';
+
 export const INVALID_OPTIONS = (problems: readonly string[]) =>
   `Invalid AuthCodeFlowModule options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
 export const UNKNOWN_PROVIDER = (name: string, known: readonly string[]) =>
@@ -10,7 +12,7 @@ export const STATE_WITHOUT_VERIFIER = 'The pending authorization has no PKCE ver
 export const STATE_STORE_FULL = (maxEntries: number) =>
   `The state store holds its maximum of ${maxEntries} pending authorizations; try again later.`;
 export const AUTHORIZATION_DENIED = (error: string) =>
-  /^[a-z0-9_.-]{1,64}$/i.test(error)
+  SAFE_ERROR_CODE.test(error)
     ? `The provider answered the authorization request with "${error}".`
     : 'The provider answered the authorization request with an error.';
 export const CALLBACK_PARAM_REPEATED = (name: string) => `The callback parameter "${name}" was given more than once.`;

@@ -1,4 +1,5 @@
 import { HttpStatus, Logger } from '@nestjs/common';
+import { SAFE_ERROR_CODE } from '../auth-code-flow.constants.js';
 import {
   AuthCodeFlowError,
   AuthorizationError,
@@ -20,7 +21,6 @@ export interface FlowErrorBody {
 }
 
 const logger = new Logger('AuthCodeFlow');
-const OAUTH_ERROR_CODE = /^[a-z0-9_.-]{1,64}$/i;
 
 /**
  * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
@@ -32,7 +32,7 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
   }
   if (error instanceof AuthorizationError) {
-    const code = OAUTH_ERROR_CODE.test(error.error) ? error.error : error.code;
+    const code = SAFE_ERROR_CODE.test(error.error) ? error.error : error.code;
     const statusCode = error.error === 'access_denied' ? HttpStatus.FORBIDDEN : HttpStatus.BAD_REQUEST;
     return { statusCode, error: code, message: error.message };
   }

@@ -15,7 +15,7 @@ export function resolveEndpoint(baseUri: string, pathOrUrl: string): string {
  * `application/x-www-form-urlencoded`, as `URL.searchParams` would.
  */
 export function withQuery(url: string, params: Iterable<[string, string]>): string {
-  const query = new URLSearchParams([...params]).toString();
+  const query = new URLSearchParams(params as Iterable<[string, string]>).toString();
   if (query === '') return url;
   if (!url.includes('?')) return `${url}?${query}`;
   return url.endsWith('?') || url.endsWith('&') ? `${url}${query}` : `${url}&${query}`;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { followAuthorization } from './follow-authorization.js';
 
 export interface RecordedRequest {
   method: string;
@@ -75,11 +76,8 @@ export class FakeProvider {
   }
 
   /** Follows an authorization URL as a browser would after the user consents; returns the callback's query. */
-  async authorize(authorizationUrl: string): Promise<URLSearchParams> {
-    const response = await fetch(authorizationUrl, { redirect: 'manual' });
-    const location = response.headers.get('location');
-    if (response.status !== 302 || !location) throw new Error(`authorize answered ${response.status}: ${await response.text()}`);
-    return new URL(location).searchParams;
+  authorize(authorizationUrl: string): Promise<URLSearchParams> {
+    return followAuthorization(authorizationUrl);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { AuthCodeFlowModule, getFlowManagerToken, type FlowManager, type FlowManagerOptions } from '../../../lib/index.js';
+import { followAuthorization } from '../../support/follow-authorization.js';
 
 /** A reply of the fake token endpoint: an object is sent as JSON, a string as is. */
 export interface Reply {
@@ -82,11 +83,8 @@ export class PresetFake {
   }
 
   /** Follows an authorization URL as the browser would after consent; returns the callback's query. */
-  async authorize(authorizationUrl: string): Promise<URLSearchParams> {
-    const response = await fetch(authorizationUrl, { redirect: 'manual' });
-    const location = response.headers.get('location');
-    if (response.status !== 302 || !location) throw new Error(`authorize answered ${response.status}: ${await response.text()}`);
-    return new URL(location).searchParams;
+  authorize(authorizationUrl: string): Promise<URLSearchParams> {
+    return followAuthorization(authorizationUrl);
   }
 
   async close(): Promise<void> {
