@@ -12,6 +12,7 @@ import {
 import { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 import { getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
 import { TokenEndpointClient } from './flow-manager/token-endpoint.client.js';
+import { tokenTransportProvider } from './transport/token-transport.provider.js';
 import { createAuthCodeFlowController } from './http/auth-code-flow.controller.js';
 import { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
 import type { RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
@@ -74,8 +75,8 @@ function withFlowManagers(
   }));
   return {
     ...definition,
-    // An axios instance of our own: interceptors an app adds to the global axios (say, a request logger)
-    // never see token requests, whose bodies hold the client secret, the code and the verifier.
+    // For the 'http-service' transport, an axios instance of our own: interceptors an app adds to the global
+    // axios (say, a request logger) never see token requests, whose bodies hold the secret, code and verifier.
     imports: [...(definition.imports ?? []), HttpModule.register({})],
     controllers: routesPath === false ? [] : [createAuthCodeFlowController(routesPath)],
     providers: [
@@ -97,6 +98,7 @@ function withFlowManagers(
         inject: [RESOLVED_OPTIONS],
       },
       DefaultStoresLifecycle,
+      tokenTransportProvider,
       TokenEndpointClient,
       FlowManagerRegistry,
       AuthCodeFlowGuard,

@@ -4,6 +4,7 @@ export type {
   AuthCodeFlowModuleOptions,
   RoutesOptions,
   TokensEvent,
+  TokenTransportName,
 } from './interfaces/auth-code-flow-module-options.interface.js';
 export { STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 
@@ -18,6 +19,18 @@ export { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 export { InjectFlowManager, getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
 export type { ClientAuthMethod, FlowManagerOptions } from './interfaces/flow-manager-options.interface.js';
 export type { TokenSet } from './interfaces/token-set.interface.js';
+
+// Token request transport
+export { TOKEN_HTTP_TRANSPORT } from './transport/token-transport.provider.js';
+export {
+  TokenHttpFailure,
+  type TokenHttpFailureKind,
+  type TokenHttpRequest,
+  type TokenHttpResponse,
+  type TokenHttpTransport,
+} from './transport/token-http.transport.js';
+export { NodeHttpTokenTransport } from './transport/node-http.transport.js';
+export { HttpServiceTokenTransport } from './transport/http-service.transport.js';
 
 // Stores
 export type { PendingAuthorization, StateStore } from './stores/state-store.interface.js';

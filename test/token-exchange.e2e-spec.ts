@@ -1,16 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { HttpService } from '@nestjs/axios';
 import type { TestingModule } from '@nestjs/testing';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import {
   FlowManagerRegistry,
+  TOKEN_HTTP_TRANSPORT,
   TokenEndpointError,
   TokenRequestError,
   type AuthCodeFlowModuleOptions,
   type FlowManager,
   type FlowManagerOptions,
+  type TokenHttpTransport,
 } from '../lib/index.js';
 import { FakeProvider, json } from './support/fake-provider.js';
 import { CLIENT_SECRET, compileWith, fakeClientOptions } from './support/testing-module.js';
@@ -179,7 +180,7 @@ describe('token exchange', () => {
   it('retries a refused connection (the request was never sent), then reports it', async () => {
     const port = await closedPort();
     const manager = await managerFor({ accessTokenPath: `http://127.0.0.1:${port}/token` });
-    const attempts = jest.spyOn(moduleRef!.get(HttpService).axiosRef, 'request');
+    const attempts = jest.spyOn(moduleRef!.get<TokenHttpTransport>(TOKEN_HTTP_TRANSPORT), 'post');
     await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'network', message: expect.stringContaining('ECONNREFUSED') });
     expect(attempts).toHaveBeenCalledTimes(3);
   });

@@ -1,27 +1,86 @@
-// The token request's transport: the lean adapter by default, axios's own adapter when an HTTP(S) proxy is
-// configured in the environment (NO_PROXY keeps these loopback requests direct). Both must hold the same
-// bounds: the whole-exchange timeout, the size cap, no redirects, gzip bodies.
+// The token request's transports: Node's http directly (the default), and HttpService with axios's own
+// adapter (chosen explicitly, or when an HTTP(S) proxy is configured; NO_PROXY keeps these loopback
+// requests direct). Both must hold the same bounds: the whole-exchange timeout, the size cap, no
+// redirects, compressed bodies, and no request body where an app's global axios interceptors can see it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import axios from 'axios';
-import type { TestingModule } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import type { ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
-import { FlowManagerRegistry, type FlowManager } from '../lib/index.js';
-import { tokenHttpAdapter } from '../lib/flow-manager/token-http.adapter.js';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import {
+  AuthCodeFlowModule,
+  FlowManagerRegistry,
+  HttpServiceTokenTransport,
+  NodeHttpTokenTransport,
+  TOKEN_HTTP_TRANSPORT,
+  type AuthCodeFlowModuleOptions,
+  type FlowManager,
+  type TokenHttpRequest,
+  type TokenHttpResponse,
+  type TokenHttpTransport,
+} from '../lib/index.js';
+import { chooseTokenTransport } from '../lib/transport/token-transport.provider.js';
 import { FakeProvider } from './support/fake-provider.js';
 import { compileWith, fakeClientOptions } from './support/testing-module.js';
 
 const TRANSPORTS = [
-  { name: 'the lean adapter', env: {} },
-  { name: "axios's adapter (a proxy is configured)", env: { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' } },
+  { name: 'node-http (the default)', env: {}, options: {}, expected: NodeHttpTokenTransport },
+  { name: 'http-service (configured)', env: {}, options: { tokenTransport: 'http-service' as const }, expected: HttpServiceTokenTransport },
+  { name: 'http-service (a proxy is configured)', env: { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }, options: {}, expected: HttpServiceTokenTransport },
 ];
 
-it('uses axios’s own adapter when a proxy is configured', () => {
-  expect(tokenHttpAdapter({})).toBeDefined();
-  expect(tokenHttpAdapter({ https_proxy: 'http://proxy.example:3128' })).toBeUndefined();
+describe('choosing the transport', () => {
+  it('is node-http unless configured otherwise or a proxy variable is set', () => {
+    expect(chooseTokenTransport(undefined, {})).toBe('node-http');
+    expect(chooseTokenTransport(undefined, { https_proxy: 'http://proxy.example:3128' })).toBe('http-service');
+    expect(chooseTokenTransport(undefined, { HTTP_PROXY: '' })).toBe('node-http');
+    expect(chooseTokenTransport('node-http', { HTTPS_PROXY: 'http://proxy.example:3128' })).toBe('node-http');
+    expect(chooseTokenTransport('http-service', {})).toBe('http-service');
+  });
+
+  it('refuses an unknown transport at start-up', async () => {
+    const provider = await FakeProvider.start();
+    try {
+      for (const transport of ['fetch', {}, { post: 'yes' }, null]) {
+        await expect(compileWith({ providers: { fake: fakeClientOptions(provider) }, tokenTransport: transport as never })).rejects.toThrow(
+          'tokenTransport must be one of node-http, http-service, or an object with a post(request) method',
+        );
+      }
+    } finally {
+      await provider.close();
+    }
+  });
+
+  it.each([
+    ['the tokenTransport option', (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) => Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ ...options, tokenTransport: transport })] })],
+    ['overrideProvider(TOKEN_HTTP_TRANSPORT)', (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) =>
+      Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).overrideProvider(TOKEN_HTTP_TRANSPORT).useValue(transport)],
+  ])('sends through an app’s own transport given by %s', async (_how, build) => {
+    const provider = await FakeProvider.start();
+    const seen: TokenHttpRequest[] = [];
+    const inner = new NodeHttpTokenTransport();
+    const recording: TokenHttpTransport = {
+      post: (request): Promise<TokenHttpResponse> => {
+        seen.push(request);
+        return inner.post(request);
+      },
+    };
+    const moduleRef = await build({ providers: { fake: fakeClientOptions(provider) } }, recording).compile();
+    try {
+      const manager = moduleRef.get(FlowManagerRegistry).get('fake');
+      const { url } = await manager.createAuthorizationUrl('ada');
+      await expect(manager.handleCallback('ada', await provider.authorize(url))).resolves.toMatchObject({ tokens: { accessToken: expect.stringMatching(/^access-/) } });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ url: `${provider.url}/oauth/token`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, maxResponseBytes: 1024 * 1024 });
+      expect(seen[0]!.body).toContain('grant_type=authorization_code');
+    } finally {
+      await moduleRef.close();
+      await provider.close();
+    }
+  });
 });
 
-describe.each(TRANSPORTS)('token requests through $name', ({ env }) => {
+describe.each(TRANSPORTS)('token requests through $name', ({ env, options, expected }) => {
   let provider: FakeProvider;
   let moduleRef: TestingModule;
   let manager: FlowManager;
@@ -33,7 +92,8 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env }) => {
       saved[name] = process.env[name];
       process.env[name] = value;
     }
-    moduleRef = await compileWith({ providers: { fake: fakeClientOptions(provider) }, httpTimeoutMs: 400 });
+    const moduleOptions: AuthCodeFlowModuleOptions = { providers: { fake: fakeClientOptions(provider) }, httpTimeoutMs: 400, ...options };
+    moduleRef = await compileWith(moduleOptions);
     manager = moduleRef.get(FlowManagerRegistry).get('fake');
   });
   afterAll(async () => {
@@ -52,6 +112,10 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env }) => {
   };
   const reply = (handler: (res: ServerResponse) => void) => provider.on('POST', '/oauth/token', (_request, res) => handler(res));
 
+  it('is the transport the module chose', () => {
+    expect(moduleRef.get(TOKEN_HTTP_TRANSPORT)).toBeInstanceOf(expected);
+  });
+
   it('exchanges a code, unseen by interceptors on the global axios instance', async () => {
     const seen: unknown[] = [];
     const interceptor = axios.interceptors.request.use((config) => {
@@ -66,9 +130,25 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env }) => {
     expect(seen).toEqual([]);
   });
 
-  it('reads a gzip-encoded body', async () => {
-    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(gzipSync('{"access_token":"zipped","token_type":"bearer"}')));
+  it('reads gzip, deflate and brotli bodies', async () => {
+    const body = (token: string) => `{"access_token":"${token}","token_type":"bearer"}`;
+    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(gzipSync(body('zipped'))));
     await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: 'zipped' } });
+    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'deflate' }).end(deflateSync(body('deflated'))));
+    await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: 'deflated' } });
+    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'br' }).end(brotliCompressSync(body('brotli'))));
+    await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: 'brotli' } });
+  });
+
+  it('reads a body that arrives in many chunks', async () => {
+    const token = 't'.repeat(64 * 1024);
+    reply((res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const json = `{"access_token":"${token}","token_type":"bearer"}`;
+      for (let i = 0; i < json.length; i += 1000) res.write(json.slice(i, i + 1000));
+      res.end();
+    });
+    await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: token } });
   });
 
   it('bounds a slow-dripping body by the timeout', async () => {
@@ -78,6 +158,15 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env }) => {
       res.on('close', () => clearInterval(drip));
     });
     await expect(exchange()).rejects.toMatchObject({ failure: 'timeout' });
+  });
+
+  it('reports a response cut off midway as a network failure', async () => {
+    reply((res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '500' });
+      res.write('{"access_token":"cut');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await expect(exchange()).rejects.toMatchObject({ failure: 'network' });
   });
 
   it('refuses a body over 1 MiB, and a redirect', async () => {

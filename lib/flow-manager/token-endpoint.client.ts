@@ -1,6 +1,4 @@
-import { HttpService } from '@nestjs/axios';
-import { Injectable } from '@nestjs/common';
-import { isAxiosError, type AxiosAdapter, type AxiosResponse } from 'axios';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   MAX_RETRY_AFTER_MS,
   MAX_TOKEN_REQUEST_RETRIES,
@@ -9,7 +7,8 @@ import {
 } from '../auth-code-flow.constants.js';
 import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
-import { tokenHttpAdapter } from './token-http.adapter.js';
+import { TokenHttpFailure, type TokenHttpResponse, type TokenHttpTransport } from '../transport/token-http.transport.js';
+import { TOKEN_HTTP_TRANSPORT } from '../transport/token-transport.provider.js';
 import type { RawTokenResponse } from './token-response.parser.js';
 
 export interface TokenEndpointRequest {
@@ -28,14 +27,12 @@ export interface TokenEndpointRequest {
 const NOT_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * POSTs to a token endpoint through Nest's `HttpService`: never follows a redirect, caps the response size,
- * bounds the whole exchange by a deadline, and retries only what is safe (RFC 6749 §4.1.2: a code is single use).
+ * POSTs to a token endpoint through the module's {@link TokenHttpTransport}: bounds the whole exchange,
+ * retries included, by one deadline, and retries only what is safe (RFC 6749 §4.1.2: a code is single use).
  */
 @Injectable()
 export class TokenEndpointClient {
-  private readonly adapter: AxiosAdapter | undefined = tokenHttpAdapter();
-
-  constructor(private readonly http: HttpService) {}
+  constructor(@Inject(TOKEN_HTTP_TRANSPORT) private readonly transport: TokenHttpTransport) {}
 
   async post(request: TokenEndpointRequest): Promise<RawTokenResponse> {
     const deadline = Date.now() + request.timeoutMs;
@@ -49,9 +46,9 @@ export class TokenEndpointClient {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw timeoutError(request);
-      let response: AxiosResponse<string>;
+      let response: TokenHttpResponse;
       try {
-        response = await this.send(request.url, headers, body, remaining);
+        response = await this.transport.post({ url: request.url, headers, body, timeoutMs: remaining, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES });
       } catch (error) {
         const failure = classify(error, request);
         const delay = RETRY_BASE_DELAY_MS * 2 ** attempt;
@@ -66,52 +63,18 @@ export class TokenEndpointClient {
         await sleep(retryAfter);
         continue;
       }
-      return {
-        status: response.status,
-        contentType: String(response.headers['content-type'] ?? ''),
-        body: typeof response.data === 'string' ? response.data : String(response.data ?? ''),
-      };
-    }
-  }
-
-  private async send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<AxiosResponse<string>> {
-    // Our adapter bounds the whole exchange by `timeout`; axios's own (used behind a proxy) only the socket's
-    // idle time, so there a signal bounds a slow-dripping body as well.
-    const controller = this.adapter ? undefined : new AbortController();
-    const timer = controller && setTimeout(() => controller.abort(), timeoutMs);
-    timer?.unref();
-    try {
-      // HttpService's axios instance, so its interceptors and defaults apply; the promise API, since an
-      // Observable per request adds nothing here.
-      return await this.http.axiosRef.request<string>({
-        method: 'POST',
-        url,
-        headers,
-        data: body,
-        responseType: 'text',
-        transformResponse: [(data: unknown) => data],
-        validateStatus: () => true,
-        maxRedirects: 0,
-        maxContentLength: MAX_TOKEN_RESPONSE_BYTES,
-        maxBodyLength: MAX_TOKEN_RESPONSE_BYTES,
-        timeout: timeoutMs,
-        signal: controller?.signal,
-        decompress: true,
-        adapter: this.adapter,
-      });
-    } finally {
-      clearTimeout(timer);
+      return response;
     }
   }
 }
 
 /** `Retry-After` of a 429 or 503, in milliseconds, when it is short enough to wait for. */
-function retryAfterMs(response: AxiosResponse): number | undefined {
+function retryAfterMs(response: TokenHttpResponse): number | undefined {
   if (response.status !== 429 && response.status !== 503) return undefined;
-  const header = response.headers['retry-after'];
-  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const header = response.retryAfter?.trim();
+  if (!header) return undefined;
   let ms: number;
-  if (/^\d+$/.test(header.trim())) ms = Number(header.trim()) * 1000;
+  if (/^\d+$/.test(header)) ms = Number(header) * 1000;
   else {
     const date = Date.parse(header);
     if (Number.isNaN(date)) return undefined;
@@ -124,30 +87,27 @@ function timeoutError(request: TokenEndpointRequest): TokenEndpointError {
   return new TokenEndpointError('timeout', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `no complete response within ${request.timeoutMs} ms`));
 }
 
-/**
- * Maps an axios failure to a `TokenEndpointError`. The axios error itself is not kept as `cause`: its
- * `config` holds the request body (code, secret, verifier). A bare summary stands in for it.
- */
+/** Maps a transport failure to a `TokenEndpointError`; its cause is a bare summary, never the underlying error. */
 function classify(error: unknown, request: TokenEndpointRequest): { error: TokenEndpointError; retryable: boolean } {
-  if (!isAxiosError(error)) {
-    const cause = new Error(error instanceof Error ? `${error.name}` : 'unknown failure');
+  if (!(error instanceof TokenHttpFailure)) {
+    const cause = new Error(error instanceof Error ? error.name : 'unknown failure');
     return { error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, 'unexpected failure'), { cause }), retryable: false };
   }
-  const code = error.code ?? '';
-  const cause = new Error(code || 'request failed');
-  if (code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') {
-    return { error: timeoutError(request), retryable: false };
+  const cause = new Error(error.code ?? error.kind);
+  switch (error.kind) {
+    case 'timeout':
+      return { error: timeoutError(request), retryable: false };
+    case 'response_too_large':
+      return {
+        error: new TokenEndpointError('response_too_large', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `the response exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`), { cause }),
+        retryable: false,
+      };
+    default:
+      return {
+        error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `network error ${error.code ?? 'without a code'}`), { cause }),
+        retryable: error.code !== undefined && NOT_SENT_ERRORS.has(error.code),
+      };
   }
-  if (error.message.startsWith('maxContentLength')) {
-    return {
-      error: new TokenEndpointError('response_too_large', error.response?.status, TOKEN_ENDPOINT_FAILED(request.operation, `the response exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`), { cause }),
-      retryable: false,
-    };
-  }
-  return {
-    error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `network error ${code || 'without a code'}`), { cause }),
-    retryable: NOT_SENT_ERRORS.has(code),
-  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { StateStore } from '../stores/state-store.interface.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
+import type { TokenHttpTransport } from '../transport/token-http.transport.js';
 import type { FlowManagerOptions } from './flow-manager-options.interface.js';
 import type { TokenSet } from './token-set.interface.js';
 
@@ -24,6 +25,9 @@ export interface TokensEvent {
   tokens: TokenSet;
 }
 
+/** How token, refresh and revocation requests are sent. */
+export type TokenTransportName = 'node-http' | 'http-service';
+
 export interface AuthCodeFlowModuleOptions {
   /** One entry per OAuth provider; the key is the route segment and the injection name. */
   providers: Record<string, FlowManagerOptions>;
@@ -41,6 +45,13 @@ export interface AuthCodeFlowModuleOptions {
   onTokens?: (event: TokensEvent) => void | Promise<void>;
   /** Time budget of one token, refresh or revocation request, retries included. @default 10000 */
   httpTimeoutMs?: number;
+  /**
+   * How token, refresh and revocation requests are sent. `'node-http'`: Node's `http`/`https` directly,
+   * the fastest. `'http-service'`: `HttpService` from `@nestjs/axios` with axios's own adapter, which
+   * honours `HTTP(S)_PROXY`/`NO_PROXY`. Or a transport of the app's own (mutual TLS, a custom agent...).
+   * @default 'node-http', or 'http-service' when an HTTP(S) proxy variable is set
+   */
+  tokenTransport?: TokenTransportName | TokenHttpTransport;
   /** Register the module globally. @default false */
   isGlobal?: boolean;
 }

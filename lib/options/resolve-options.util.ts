@@ -6,14 +6,16 @@ import {
 } from '../auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
-import type { AuthCodeFlowModuleOptions, RoutesOptions } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type { AuthCodeFlowModuleOptions, RoutesOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { isLoopbackHost, resolveEndpoint } from '../utils/url.util.js';
 import { RESERVED_AUTHORIZATION_PARAMS } from '../flow-manager/authorization-params.js';
 import type { ResolvedModuleOptions, ResolvedProviderConfig, ResolvedRoutesOptions } from './resolved-options.interface.js';
 
+const TOKEN_TRANSPORTS: readonly TokenTransportName[] = ['node-http', 'http-service'];
+
 const MODULE_KEYS = new Set<keyof AuthCodeFlowModuleOptions>([
-  'providers', 'stateTtlSeconds', 'stateStore', 'tokenStore', 'routes', 'resolveUser', 'onTokens', 'httpTimeoutMs', 'isGlobal',
+  'providers', 'stateTtlSeconds', 'stateStore', 'tokenStore', 'routes', 'resolveUser', 'onTokens', 'httpTimeoutMs', 'tokenTransport', 'isGlobal',
 ]);
 const PROVIDER_KEYS = new Set<keyof FlowManagerOptions>([
   'baseUri', 'authorizationPath', 'accessTokenPath', 'clientId', 'clientSecret', 'redirectUri', 'scope', 'scopeDelimiter',
@@ -79,6 +81,10 @@ export function resolveOptions(options: unknown, registered: RegistrationFacts =
 
   const stateTtlSeconds = positiveInteger(options.stateTtlSeconds, 'stateTtlSeconds', DEFAULT_STATE_TTL_SECONDS, problems);
   const httpTimeoutMs = positiveInteger(options.httpTimeoutMs, 'httpTimeoutMs', DEFAULT_HTTP_TIMEOUT_MS, problems);
+  const transport = options.tokenTransport;
+  if (transport !== undefined && !TOKEN_TRANSPORTS.includes(transport as TokenTransportName) && typeof (transport as { post?: unknown } | null)?.post !== 'function') {
+    problems.push(`tokenTransport must be one of ${TOKEN_TRANSPORTS.join(', ')}, or an object with a post(request) method`);
+  }
   storeShape(options.stateStore, 'stateStore', ['save', 'peek', 'consume'], problems);
   storeShape(options.tokenStore, 'tokenStore', ['get', 'set', 'delete'], problems);
   optionalFunction(options.resolveUser, 'resolveUser', problems);
@@ -103,6 +109,7 @@ export function resolveOptions(options: unknown, registered: RegistrationFacts =
     providers,
     stateTtlSeconds,
     httpTimeoutMs,
+    tokenTransport: transport as ResolvedModuleOptions['tokenTransport'],
     stateStore: options.stateStore as ResolvedModuleOptions['stateStore'],
     tokenStore: options.tokenStore as ResolvedModuleOptions['tokenStore'],
     resolveUser: (options.resolveUser as ResolvedModuleOptions['resolveUser']) ?? defaultResolveUser,

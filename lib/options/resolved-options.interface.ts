@@ -1,8 +1,9 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import type { AuthCodeFlowModuleOptions } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type { AuthCodeFlowModuleOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import type { StateStore } from '../stores/state-store.interface.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
+import type { TokenHttpTransport } from '../transport/token-http.transport.js';
 
 /** One provider's options after validation, with defaults applied and endpoints resolved. */
 export interface ResolvedProviderConfig {
@@ -42,4 +43,6 @@ export interface ResolvedModuleOptions {
   resolveUser: NonNullable<AuthCodeFlowModuleOptions['resolveUser']>;
   onTokens?: AuthCodeFlowModuleOptions['onTokens'];
   httpTimeoutMs: number;
+  /** As configured; `undefined` lets the environment decide (see `chooseTokenTransport`). */
+  tokenTransport?: TokenTransportName | TokenHttpTransport;
 }

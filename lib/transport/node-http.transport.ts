@@ -1,0 +1,98 @@
+import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type TokenHttpTransport } from './token-http.transport.js';
+
+/** A configuration names a few endpoints; the cap only guards against a caller passing ever-new URLs. */
+const MAX_CACHED_ENDPOINTS = 256;
+
+interface Endpoint {
+  https: boolean;
+  options: Pick<RequestOptions, 'hostname' | 'port' | 'path'>;
+}
+
+/**
+ * The default transport: one POST over Node's `http`/`https` with their global keep-alive agents. It
+ * sends nothing a token request does not need and does per request only what a token request needs:
+ * no redirects, streams, progress events or config merging, which is what a general-purpose client spends
+ * most of its time on. Endpoints come from the validated configuration, so their parsed form is cached.
+ *
+ * It does not use a proxy: with one configured in the environment the module picks
+ * `HttpServiceTokenTransport` instead.
+ */
+export class NodeHttpTokenTransport implements TokenHttpTransport {
+  private readonly endpoints = new Map<string, Endpoint>();
+
+  post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
+    const endpoint = this.endpoint(request.url);
+    const body = Buffer.from(request.body, 'utf8');
+    const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': body.length, 'Accept-Encoding': 'gzip, deflate, br' };
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (kind: TokenHttpFailure['kind'], code: string | undefined, message: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(new TokenHttpFailure(kind, code, message));
+      };
+      const timer = setTimeout(() => fail('timeout', undefined, `no complete response within ${request.timeoutMs} ms`), request.timeoutMs);
+      const send = endpoint.https ? httpsRequest : httpRequest;
+      const req = send({ ...endpoint.options, method: 'POST', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const stream = decoded(res);
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > request.maxResponseBytes) return fail('response_too_large', undefined, `the response exceeds ${request.maxResponseBytes} bytes`);
+          chunks.push(chunk);
+        });
+        stream.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, `the response could not be read (${error.code ?? 'no code'})`));
+        stream.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const retryAfter = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: res.headers['content-type'] ?? '',
+            ...(retryAfter === undefined ? {} : { retryAfter }),
+            body: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+        res.on('aborted', () => fail('network', 'ECONNRESET', 'the response was cut off'));
+        res.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code ?? 'ECONNRESET', 'the response was cut off'));
+      });
+      req.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, `network error ${error.code ?? 'without a code'}`));
+      req.end(body);
+    });
+  }
+
+  private endpoint(url: string): Endpoint {
+    let endpoint = this.endpoints.get(url);
+    if (!endpoint) {
+      const parsed = new URL(url);
+      endpoint = {
+        https: parsed.protocol === 'https:',
+        // WHATWG keeps IPv6 literals bracketed; `http.request` wants them bare.
+        options: { hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port || undefined, path: `${parsed.pathname}${parsed.search}` },
+      };
+      if (this.endpoints.size < MAX_CACHED_ENDPOINTS) this.endpoints.set(url, endpoint);
+    }
+    return endpoint;
+  }
+}
+
+function decoded(res: IncomingMessage): NodeJS.ReadableStream {
+  switch ((res.headers['content-encoding'] ?? '').toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return res.pipe(createGunzip());
+    case 'deflate':
+      return res.pipe(createInflate());
+    case 'br':
+      return res.pipe(createBrotliDecompress());
+    default:
+      return res;
+  }
+}

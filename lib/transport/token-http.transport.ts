@@ -1,0 +1,52 @@
+/**
+ * One POST to a token, refresh or revocation endpoint, as a transport sees it. The transport sends it once:
+ * retries, the deadline across retries and the classification of answers belong to `TokenEndpointClient`.
+ */
+export interface TokenHttpRequest {
+  url: string;
+  /** Complete request headers, `Content-Type` included; the transport adds `Content-Length`. */
+  headers: Record<string, string>;
+  body: string;
+  /** Bound of the whole exchange: connect, request, response headers and the last byte of the body. */
+  timeoutMs: number;
+  /** The response body, decoded, may not exceed this many bytes. */
+  maxResponseBytes: number;
+}
+
+export interface TokenHttpResponse {
+  status: number;
+  /** The `Content-Type` header, or `''`. */
+  contentType: string;
+  /** The `Retry-After` header, if any. */
+  retryAfter?: string;
+  body: string;
+}
+
+/**
+ * Sends token requests. It must never follow a redirect (a 3xx is returned as it is: following it would
+ * re-send the code, secret and verifier to another origin), must honour both bounds of the request, and
+ * must fail with a {@link TokenHttpFailure} that holds no part of the request.
+ *
+ * The module provides it under {@link TOKEN_HTTP_TRANSPORT}: `NodeHttpTokenTransport` by default,
+ * `HttpServiceTokenTransport` with `tokenTransport: 'http-service'` or when an HTTP(S) proxy is configured.
+ */
+export interface TokenHttpTransport {
+  post(request: TokenHttpRequest): Promise<TokenHttpResponse>;
+}
+
+export type TokenHttpFailureKind = 'timeout' | 'response_too_large' | 'network';
+
+/**
+ * A request that got no usable answer. `code` is the system error code (`ECONNREFUSED`, `ECONNRESET`...)
+ * when there is one. Transports never attach the underlying error: it may hold the request.
+ */
+export class TokenHttpFailure extends Error {
+  constructor(
+    readonly kind: TokenHttpFailureKind,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenHttpFailure';
+  }
+}
