@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
 import {
@@ -29,6 +29,7 @@ import type { PendingAuthorization, StateStore } from '../stores/state-store.int
 import type { TokenStore } from '../stores/token-store.interface.js';
 import { codeChallengeS256, createCodeVerifier } from '../utils/pkce.util.js';
 import { randomValue } from '../utils/random.util.js';
+import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
 import { withQuery } from '../utils/url.util.js';
 import { RESERVED_AUTHORIZATION_PARAMS } from './authorization-params.js';
@@ -363,7 +364,7 @@ function refreshedSince(seen: TokenSet, current: TokenSet): boolean {
 }
 
 function hashBinding(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return sha256Base64url(value);
 }
 
 function sameBinding(storedHash: string, presented: string | undefined): boolean {

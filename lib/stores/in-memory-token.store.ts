@@ -1,4 +1,5 @@
 import type { TokenSet } from '../interfaces/token-set.interface.js';
+import { copyPlainData } from '../utils/copy-plain-data.util.js';
 import type { TokenStore } from './token-store.interface.js';
 
 /** The default token store: a Map in this process, lost on restart. */
@@ -7,11 +8,11 @@ export class InMemoryTokenStore implements TokenStore {
 
   async get(provider: string, user: string): Promise<TokenSet | undefined> {
     const tokens = this.tokens.get(key(provider, user));
-    return tokens && structuredClone(tokens);
+    return tokens && copyPlainData(tokens);
   }
 
   async set(provider: string, user: string, tokens: TokenSet): Promise<void> {
-    this.tokens.set(key(provider, user), structuredClone(tokens));
+    this.tokens.set(key(provider, user), copyPlainData(tokens));
   }
 
   async delete(provider: string, user: string): Promise<void> {

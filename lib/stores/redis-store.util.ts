@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 // Type-only: the package root must load without ioredis installed (it is an optional peer dependency).
 import type { Cluster, Redis } from 'ioredis';
 import { StoreUnavailableError } from '../auth-code-flow.errors.js';
+import { sha256Base64url } from '../utils/sha256.util.js';
 
 /** An ioredis client: a single node (`Redis`, also behind Sentinel) or a `Cluster`. */
 export type RedisClient = Redis | Cluster;
@@ -78,7 +79,7 @@ export function resolveRedisStoreOptions(
 
 /** SHA-256, base64url: how a state value or a user id appears in a key. */
 export function sha256Key(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return sha256Base64url(value);
 }
 
 /**

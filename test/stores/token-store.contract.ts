@@ -46,6 +46,19 @@ export function describeTokenStoreContract(label: string, setup: () => Promise<T
       expect(await store.get('fake', u)).toEqual(saved);
     });
 
+    it('keeps its own copy: changing the set given, or the set returned, changes nothing stored', async () => {
+      const u = user();
+      const saved = tokens();
+      const expected = structuredClone(saved);
+      await store.set('fake', u, saved);
+      saved.accessToken = 'changed';
+      (saved.raw.nested as { a: unknown[] }).a.push('given');
+      const first = (await store.get('fake', u))!;
+      first.refreshToken = 'changed';
+      (first.raw.nested as { a: unknown[] }).a.push('returned');
+      expect(await store.get('fake', u)).toEqual(expected);
+    });
+
     it('keeps a minimal token set as it is', async () => {
       const u = user();
       const saved: TokenSet = { accessToken: 'a', tokenType: 'bearer', raw: {} };
