@@ -31,7 +31,7 @@ import { codeChallengeS256, createCodeVerifier } from '../utils/pkce.util.js';
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
-import { withQuery } from '../utils/url.util.js';
+import { appendQuery, formEncode, formEncodePairs } from '../utils/url.util.js';
 import { RESERVED_AUTHORIZATION_PARAMS } from './authorization-params.js';
 import { authenticateClient } from './client-authentication.js';
 import { parseCallbackParams } from './callback-params.js';
@@ -67,12 +67,16 @@ export interface HandleCallbackOptions {
  */
 export class FlowManager {
   private readonly refreshes = new Map<string, Promise<TokenSet | undefined>>();
+  /** The authorization query's parts that depend on the configuration only, encoded once. */
+  private readonly staticAuthorizationQuery: AuthorizationQueryParts;
 
   constructor(
     readonly name: string,
     private readonly config: ResolvedProviderConfig,
     private readonly deps: FlowManagerDependencies,
-  ) {}
+  ) {
+    this.staticAuthorizationQuery = authorizationQueryParts(config);
+  }
 
   /** The configured redirect URI, exactly as sent to the provider. */
   get redirectUri(): string {
@@ -222,23 +226,13 @@ export class FlowManager {
 
   private buildAuthorizationUrl(state: string, record: PendingAuthorization, params?: Record<string, string>): string {
     if (params) assertNoReservedParams(params);
-    const query: Array<[string, string]> = [
-      ['response_type', 'code'],
-      ['client_id', this.config.clientId],
-      ['redirect_uri', this.config.redirectUri],
-    ];
-    if (this.config.scope !== undefined) query.push(['scope', this.config.scope]);
-    query.push(['state', state]);
+    const { head, tail } = params ? authorizationQueryParts(this.config, params) : this.staticAuthorizationQuery;
+    let query = `${head}&state=${formEncode(state)}`;
     if (this.config.pkce) {
       if (!record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
-      query.push(['code_challenge', codeChallengeS256(record.codeVerifier)], ['code_challenge_method', 'S256']);
+      query += `&code_challenge=${codeChallengeS256(record.codeVerifier)}&code_challenge_method=S256`;
     }
-    const extras = { ...this.config.authorizationParams, ...params };
-    for (const [name, value] of Object.entries(extras)) {
-      if (name === 'scope' && this.config.scope !== undefined) query[query.findIndex(([key]) => key === 'scope')] = ['scope', value];
-      else query.push([name, value]);
-    }
-    return withQuery(this.config.authorizationEndpoint, query);
+    return appendQuery(this.config.authorizationEndpoint, tail === '' ? query : `${query}&${tail}`);
   }
 
   /** Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4). */
@@ -335,6 +329,32 @@ export class FlowManager {
     if (user !== undefined) await this.deps.tokenStore.set(this.name, user, tokens);
     await this.deps.onTokens?.({ provider: this.name, user, tokens });
   }
+}
+
+interface AuthorizationQueryParts {
+  /** `response_type`, `client_id`, `redirect_uri` and `scope`: what precedes the state. */
+  head: string;
+  /** The configured and given extra parameters: what follows the PKCE challenge. */
+  tail: string;
+}
+
+/**
+ * The encoded authorization query around the state and the challenge. An extra `scope` replaces the
+ * configured one in place; every other extra follows the challenge, the call's own after the configured.
+ */
+function authorizationQueryParts(config: ResolvedProviderConfig, params?: Record<string, string>): AuthorizationQueryParts {
+  const extras = { ...config.authorizationParams, ...params };
+  const head: Array<[string, string]> = [
+    ['response_type', 'code'],
+    ['client_id', config.clientId],
+    ['redirect_uri', config.redirectUri],
+  ];
+  const tail: Array<[string, string]> = [];
+  if (config.scope !== undefined) head.push(['scope', extras.scope ?? config.scope]);
+  for (const [name, value] of Object.entries(extras)) {
+    if (name !== 'scope' || config.scope === undefined) tail.push([name, value]);
+  }
+  return { head: formEncodePairs(head), tail: formEncodePairs(tail) };
 }
 
 function assertNoReservedParams(params: Record<string, string>): void {

@@ -9,6 +9,7 @@ import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
 import { TokenHttpFailure, type TokenHttpResponse, type TokenHttpTransport } from '../transport/token-http.transport.js';
 import { TOKEN_HTTP_TRANSPORT } from '../transport/token-transport.provider.js';
+import { formEncodePairs } from '../utils/url.util.js';
 import type { RawTokenResponse } from './token-response.parser.js';
 
 export interface TokenEndpointRequest {
@@ -41,7 +42,7 @@ export class TokenEndpointClient {
       'Content-Type': request.postFormData ? 'application/x-www-form-urlencoded' : 'application/json',
       ...request.headers,
     };
-    const body = request.postFormData ? new URLSearchParams(request.params).toString() : JSON.stringify(request.params);
+    const body = request.postFormData ? formEncodePairs(Object.entries(request.params)) : JSON.stringify(request.params);
 
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formEncode, isLoopbackHost, resolveEndpoint, withQuery } from './url.util.js';
+import { appendQuery, formEncode, formEncodePairs, isLoopbackHost, resolveEndpoint } from './url.util.js';
 
 describe('url utilities', () => {
   it('appends paths to the base URI as the seed does, keeping a path prefix', () => {
@@ -13,9 +13,13 @@ describe('url utilities', () => {
   });
 
   it('adds query parameters to a URL that already has some', () => {
-    const url = new URL(withQuery('https://a.example/authorize?tenant=x', [['state', 'a b&c']]));
+    const url = new URL(appendQuery('https://a.example/authorize?tenant=x', formEncodePairs([['state', 'a b&c']])));
     expect(url.searchParams.get('tenant')).toBe('x');
     expect(url.searchParams.get('state')).toBe('a b&c');
+    expect(appendQuery('https://a.example/authorize', 'a=1')).toBe('https://a.example/authorize?a=1');
+    expect(appendQuery('https://a.example/authorize?', 'a=1')).toBe('https://a.example/authorize?a=1');
+    expect(appendQuery('https://a.example/authorize?b=2&', 'a=1')).toBe('https://a.example/authorize?b=2&a=1');
+    expect(appendQuery('https://a.example/authorize', '')).toBe('https://a.example/authorize');
   });
 
   it('form-encodes per RFC 6749 Appendix B', () => {
@@ -28,5 +32,30 @@ describe('url utilities', () => {
     expect(isLoopbackHost('[::1]')).toBe(true);
     expect(isLoopbackHost('app.localhost')).toBe(true);
     expect(isLoopbackHost('example.com')).toBe(false);
+  });
+});
+
+describe('form encoding', () => {
+  const reference = (value: string) => new URLSearchParams([['', value]]).toString().slice(1);
+
+  it('encodes every BMP character, and the specials, exactly as URLSearchParams does', () => {
+    for (let code = 0; code <= 0xffff; code++) {
+      const value = `a${String.fromCharCode(code)}z`;
+      if (formEncode(value) !== reference(value)) throw new Error(`U+${code.toString(16)}: ${formEncode(value)} != ${reference(value)}`);
+    }
+    for (const value of ['', ' ', "!'()*~-._", 'a b+c&d=e/f?g#h%i', '😀 €', '\ud800', 'x\udc00y', 'https://app.example/cb?x=1&y=2']) {
+      expect(formEncode(value)).toBe(reference(value));
+    }
+  });
+
+  it('leaves base64url values as they are', () => {
+    const value = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    expect(formEncode(value)).toBe(value);
+  });
+
+  it('joins pairs in order, as URLSearchParams does', () => {
+    const pairs: Array<[string, string]> = [['grant_type', 'authorization_code'], ['redirect_uri', 'https://app.example/cb'], ['a b', 'c&d'], ['empty', '']];
+    expect(formEncodePairs(pairs)).toBe(new URLSearchParams(pairs).toString());
+    expect(formEncodePairs([])).toBe('');
   });
 });

@@ -10,12 +10,10 @@ export function resolveEndpoint(baseUri: string, pathOrUrl: string): string {
 }
 
 /**
- * Appends query parameters to an absolute URL without a fragment (endpoints are validated and normalised
- * at start-up), keeping the query it already has. The parameters are serialised as
- * `application/x-www-form-urlencoded`, as `URL.searchParams` would.
+ * Appends an encoded query (see {@link formEncodePairs}) to an absolute URL without a fragment (endpoints
+ * are validated and normalised at start-up), keeping the query it already has.
  */
-export function withQuery(url: string, params: Iterable<[string, string]>): string {
-  const query = new URLSearchParams(params as Iterable<[string, string]>).toString();
+export function appendQuery(url: string, query: string): string {
   if (query === '') return url;
   if (!url.includes('?')) return `${url}?${query}`;
   return url.endsWith('?') || url.endsWith('&') ? `${url}${query}` : `${url}&${query}`;
@@ -27,7 +25,27 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
 }
 
-/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
+/** What the `application/x-www-form-urlencoded` serializer leaves as it is (WHATWG URL §5.2). */
+const FORM_SAFE = /^[A-Za-z0-9*._-]*$/;
+/** What `encodeURIComponent` leaves as it is and the form serializer escapes. */
+const FORM_EXTRA = /[!'()~]/g;
+
+/**
+ * `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B), exactly as
+ * `URLSearchParams` serialises it, lone surrogates included (as U+FFFD). The values sent per request
+ * (states, codes, verifiers, URLs) are mostly safe as they are, so that case costs one regular-expression test.
+ */
 export function formEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1);
+  if (FORM_SAFE.test(value)) return value;
+  // `toWellFormed` (Node ≥ 20) is ES2024, past this package's `lib` setting.
+  return encodeURIComponent((value as string & { toWellFormed(): string }).toWellFormed())
+    .replace(/%20/g, '+')
+    .replace(FORM_EXTRA, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Form-encodes name/value pairs: `a=1&b=2`, in the order given. */
+export function formEncodePairs(pairs: Iterable<[string, string]>): string {
+  let encoded = '';
+  for (const [name, value] of pairs) encoded += `${encoded === '' ? '' : '&'}${formEncode(name)}=${formEncode(value)}`;
+  return encoded;
 }
