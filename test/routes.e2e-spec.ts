@@ -7,6 +7,7 @@ import {
   type TokensEvent,
   type TokenStore,
 } from '../lib/index.js';
+import { of } from 'rxjs';
 import { FakeProvider, json } from './support/fake-provider.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from './support/http-app.js';
 import { CLIENT_SECRET, fakeClientOptions } from './support/testing-module.js';
@@ -244,6 +245,28 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     const response = await get('/oauth/fake/authorize');
     expect(response.status).toBe(403);
     expect(order).toEqual(['app']);
+  });
+
+  it('takes the user from a synchronous or an asynchronous resolveUser, after app guards that may answer in any form', async () => {
+    const fromHeader = (request: { headers: Record<string, string | undefined> }) => request.headers['x-user'];
+    const resolvers = [fromHeader, async (request: { headers: Record<string, string | undefined> }) => fromHeader(request)];
+    const guards = [[], [{ canActivate: () => true }, { canActivate: async () => true }, { canActivate: () => of(true) }]];
+    for (const resolveUser of resolvers) {
+      for (const appGuards of guards) {
+        await start({ resolveUser, routes: { guards: appGuards } });
+        expect((await get('/oauth/fake/authorize')).status).toBe(401);
+        const { callback, cookie } = await startFlow('grace');
+        expect((await get(callbackPath(callback), { cookie, 'x-user': 'grace' })).status).toBe(302);
+        expect(events.at(-1)).toMatchObject({ provider: 'fake', user: 'grace' });
+        await running!.close();
+        running = undefined;
+      }
+    }
+    // The app's own resolveUser failing is the app's error: Nest's generic 500, with nothing of the error in it.
+    await start({ resolveUser: () => Promise.reject(new Error('session store down')) });
+    const failed = await get('/oauth/fake/authorize', { 'x-user': 'grace' });
+    expect(failed.status).toBe(500);
+    expect(await failed.text()).not.toContain('session store down');
   });
 
   it('sets a Secure, __Secure- prefixed cookie when the redirect URI is https', async () => {

@@ -30,25 +30,16 @@ export class AuthCodeFlowGuard implements CanActivate {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    for (const guard of await this.getAppGuards()) {
-      const result = guard.canActivate(context);
-      const allowed = isObservable(result) ? await lastValueFrom(result) : await result;
-      if (!allowed) this.throwForbidden();
-    }
-    const request = context.switchToHttp().getRequest<RequestWithFlowUser & { params?: Record<string, string> }>();
-    const provider = request.params?.provider;
-    if (typeof provider !== 'string' || !this.registry.has(provider)) this.throwUnknownProvider();
-    const user = await this.resolveUser(request);
-    if (user === undefined && !this.routes.allowAnonymous) this.throwUnauthorized();
-    request[REQUEST_USER] = user;
-    return true;
+  // Synchronous unless an app guard or `resolveUser` is not: each route of each flow runs it.
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    if (this.routes.guards.length > 0) return this.runAppGuards(context).then(() => this.admit(context));
+    return this.admit(context);
   }
 
-  /** Who the tokens are for; by default the module's `resolveUser` option. */
-  protected async resolveUser(request: unknown): Promise<string | undefined> {
-    const user = await this.options.resolveUser(request);
-    return user === undefined || user === null || user === '' ? undefined : String(user);
+  /** Who the tokens are for; by default the module's `resolveUser` option. May answer synchronously. */
+  protected resolveUser(request: unknown): string | undefined | Promise<string | undefined> {
+    const user = this.options.resolveUser(request);
+    return isPromiseLike(user) ? Promise.resolve(user).then(asUserId) : asUserId(user);
   }
 
   protected throwUnauthorized(): never {
@@ -65,6 +56,29 @@ export class AuthCodeFlowGuard implements CanActivate {
 
   private get routes(): ResolvedRoutesOptions {
     return this.options.routes as ResolvedRoutesOptions;
+  }
+
+  /** The provider must be configured; the resolved user (or `allowAnonymous`) is what the routes act for. */
+  private admit(context: ExecutionContext): boolean | Promise<boolean> {
+    const request = context.switchToHttp().getRequest<RequestWithFlowUser & { params?: Record<string, string> }>();
+    const provider = request.params?.provider;
+    if (typeof provider !== 'string' || !this.registry.has(provider)) this.throwUnknownProvider();
+    const user = this.resolveUser(request);
+    return isPromiseLike(user) ? Promise.resolve(user).then((resolved) => this.admitUser(request, resolved)) : this.admitUser(request, user);
+  }
+
+  private admitUser(request: RequestWithFlowUser, user: string | undefined): true {
+    if (user === undefined && !this.routes.allowAnonymous) this.throwUnauthorized();
+    request[REQUEST_USER] = user;
+    return true;
+  }
+
+  private async runAppGuards(context: ExecutionContext): Promise<void> {
+    for (const guard of await this.getAppGuards()) {
+      const result = guard.canActivate(context);
+      const allowed = isObservable(result) ? await lastValueFrom(result) : await result;
+      if (!allowed) this.throwForbidden();
+    }
   }
 
   /** The app's guards, instantiated once: a registered provider if there is one, else created with DI. */
@@ -84,4 +98,12 @@ export class AuthCodeFlowGuard implements CanActivate {
     }
     return this.appGuards;
   }
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
+
+function asUserId(user: unknown): string | undefined {
+  return user === undefined || user === null || user === '' ? undefined : String(user);
 }

@@ -28,14 +28,19 @@ export function bindingCookieFor(redirectUri: string): BrowserBindingCookie {
  */
 export function readBinding(cookieHeader: string | string[] | undefined, cookie: BrowserBindingCookie): string | undefined {
   const header = Array.isArray(cookieHeader) ? cookieHeader.join('; ') : cookieHeader;
-  if (!header) return undefined;
-  const values: string[] = [];
-  for (const pair of header.split(';')) {
-    const separator = pair.indexOf('=');
-    if (separator < 0) continue;
-    if (pair.slice(0, separator).trim() === cookie.name) values.push(pair.slice(separator + 1).trim());
+  if (!header || !header.includes(cookie.name)) return undefined;
+  let found: string | undefined;
+  for (let start = 0; start < header.length; ) {
+    let end = header.indexOf(';', start);
+    if (end < 0) end = header.length;
+    const separator = header.indexOf('=', start);
+    if (separator >= 0 && separator < end && header.slice(start, separator).trim() === cookie.name) {
+      if (found !== undefined) return undefined;
+      found = header.slice(separator + 1, end).trim();
+    }
+    start = end + 1;
   }
-  return values.length === 1 && COOKIE_VALUE.test(values[0]!) ? values[0] : undefined;
+  return found !== undefined && COOKIE_VALUE.test(found) ? found : undefined;
 }
 
 export function newBinding(): string {
