@@ -327,7 +327,7 @@ export class FlowManager {
 
   private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {
     if (user !== undefined) await this.deps.tokenStore.set(this.name, user, tokens);
-    await this.deps.onTokens?.({ provider: this.name, user, tokens });
+    if (this.deps.onTokens) await this.deps.onTokens({ provider: this.name, user, tokens });
   }
 }
 

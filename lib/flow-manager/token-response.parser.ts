@@ -13,8 +13,10 @@ export interface RawTokenResponse {
  * Returns undefined when the body is neither.
  */
 export function parseTokenResponseBody(contentType: string, body: string): Record<string, unknown> | undefined {
-  const trimmed = body.trim();
-  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  // The usual body, bare JSON, is parsed as it is; only other bodies pay for a trimmed copy.
+  const trimmed = body.charCodeAt(0) === 0x7b ? body : body.trim();
+  const semicolon = contentType.indexOf(';');
+  const mediaType = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   if (mediaType === 'application/json' || mediaType.endsWith('+json') || trimmed.startsWith('{')) {
     try {
       const parsed: unknown = JSON.parse(trimmed);

@@ -17,7 +17,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
   @Controller(path)
   @UseGuards(AuthCodeFlowGuard)
   class AuthCodeFlowController {
-    /** Each provider's binding cookie, derived once from its redirect URI. */
+    /** Each provider's binding cookie, derived once from its redirect URI and the state TTL. */
     private readonly cookies: ReadonlyMap<string, BrowserBindingCookie>;
 
     constructor(
@@ -25,7 +25,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       private readonly registry: FlowManagerRegistry,
       private readonly adapterHost: HttpAdapterHost,
     ) {
-      this.cookies = new Map(registry.names().map((name) => [name, bindingCookieFor(registry.get(name).redirectUri)]));
+      this.cookies = new Map(registry.names().map((name) => [name, bindingCookieFor(registry.get(name).redirectUri, options.stateTtlSeconds)]));
     }
 
     /** 302 to the provider, with a fresh state and PKCE challenge; sets the browser-binding cookie. */
@@ -43,7 +43,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       const returnTo = typeof query.returnTo === 'string' ? query.returnTo : undefined;
       try {
         const { url } = await manager.createAuthorizationUrl(request[REQUEST_USER], { returnTo, browserBinding: binding });
-        this.setHeader(response, 'Set-Cookie', serializeBindingCookie(cookie, binding, this.options.stateTtlSeconds));
+        this.setHeader(response, 'Set-Cookie', serializeBindingCookie(cookie, binding));
         this.setHeader(response, 'Cache-Control', 'no-store');
         this.adapter.redirect(response, 302, url);
       } catch (error) {

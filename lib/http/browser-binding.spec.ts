@@ -5,13 +5,14 @@ const VALUE = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const OTHER = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
 describe('browser binding cookie', () => {
-  const plain = bindingCookieFor('http://127.0.0.1:3000/oauth/github/callback');
-  const secure = bindingCookieFor('https://app.example/connect/oauth/github/callback');
+  const plain = bindingCookieFor('http://127.0.0.1:3000/oauth/github/callback', 600);
+  const secure = bindingCookieFor('https://app.example/connect/oauth/github/callback', 600);
 
   it('is named and scoped from the redirect URI', () => {
-    expect(plain).toEqual({ name: 'acf-binding', path: '/oauth/github/', secure: false });
-    expect(secure).toEqual({ name: '__Secure-acf-binding', path: '/connect/oauth/github/', secure: true });
-    expect(serializeBindingCookie(secure, VALUE, 600)).toBe(`__Secure-acf-binding=${VALUE}; Path=/connect/oauth/github/; Max-Age=600; HttpOnly; SameSite=Lax; Secure`);
+    expect(plain).toMatchObject({ name: 'acf-binding', path: '/oauth/github/', secure: false });
+    expect(secure).toMatchObject({ name: '__Secure-acf-binding', path: '/connect/oauth/github/', secure: true });
+    expect(serializeBindingCookie(plain, VALUE)).toBe(`acf-binding=${VALUE}; Path=/oauth/github/; Max-Age=600; HttpOnly; SameSite=Lax`);
+    expect(serializeBindingCookie(secure, VALUE)).toBe(`__Secure-acf-binding=${VALUE}; Path=/connect/oauth/github/; Max-Age=600; HttpOnly; SameSite=Lax; Secure`);
   });
 
   it('reads exactly one well-formed value under its own name, wherever it sits in the header', () => {

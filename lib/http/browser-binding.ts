@@ -5,6 +5,8 @@ export interface BrowserBindingCookie {
   name: string;
   path: string;
   secure: boolean;
+  /** Everything after the value in `Set-Cookie`, fixed per provider: `; Path=…; Max-Age=…; HttpOnly…`. */
+  attributes: string;
 }
 
 const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
@@ -15,11 +17,12 @@ const COOKIE_VALUE = /^[A-Za-z0-9_-]{43}$/;
  * HttpOnly, SameSite=Lax so the provider's top-level redirect carries it, and Secure (with the
  * `__Secure-` prefix) when the redirect URI is https. One value per browser serves all its tabs.
  */
-export function bindingCookieFor(redirectUri: string): BrowserBindingCookie {
+export function bindingCookieFor(redirectUri: string, maxAgeSeconds: number): BrowserBindingCookie {
   const url = new URL(redirectUri);
   const secure = url.protocol === 'https:';
   const path = url.pathname.slice(0, url.pathname.lastIndexOf('/') + 1) || '/';
-  return { name: secure ? '__Secure-acf-binding' : 'acf-binding', path, secure };
+  const attributes = `; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  return { name: secure ? '__Secure-acf-binding' : 'acf-binding', path, secure, attributes };
 }
 
 /**
@@ -47,8 +50,6 @@ export function newBinding(): string {
   return randomValue();
 }
 
-export function serializeBindingCookie(cookie: BrowserBindingCookie, value: string, maxAgeSeconds: number): string {
-  const attributes = [`${cookie.name}=${value}`, `Path=${cookie.path}`, `Max-Age=${maxAgeSeconds}`, 'HttpOnly', 'SameSite=Lax'];
-  if (cookie.secure) attributes.push('Secure');
-  return attributes.join('; ');
+export function serializeBindingCookie(cookie: BrowserBindingCookie, value: string): string {
+  return `${cookie.name}=${value}${cookie.attributes}`;
 }
