@@ -51,6 +51,29 @@ describe('choosing the transport', () => {
     }
   });
 
+  it('keeps its token connections alive between requests, and closes them when the app shuts down', async () => {
+    const provider = await FakeProvider.start();
+    const moduleRef = await compileWith({ providers: { fake: fakeClientOptions(provider) } });
+    try {
+      const manager = moduleRef.get(FlowManagerRegistry).get('fake');
+      for (let i = 0; i < 3; i++) {
+        const { url } = await manager.createAuthorizationUrl('ada');
+        await manager.handleCallback('ada', await provider.authorize(url));
+      }
+      const connections = new Set(provider.requestsTo('/oauth/token').map((request) => request.connection));
+      expect(connections.size).toBe(1);
+      const [connection] = connections;
+      expect(connection!.destroyed).toBe(false);
+      // Well before the provider's own keep-alive timeout (5 s) would close it.
+      const closed = new Promise((resolve) => connection!.once('close', () => resolve('closed')));
+      await moduleRef.close();
+      await expect(Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000, 'still open'))])).resolves.toBe('closed');
+    } finally {
+      await moduleRef.close();
+      await provider.close();
+    }
+  });
+
   it.each([
     ['the tokenTransport option', (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) => Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ ...options, tokenTransport: transport })] })],
     ['overrideProvider(TOKEN_HTTP_TRANSPORT)', (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) =>

@@ -1,5 +1,6 @@
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { OnModuleDestroy } from '@nestjs/common';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type TokenHttpTransport } from './token-http.transport.js';
 
@@ -8,24 +9,29 @@ const MAX_CACHED_ENDPOINTS = 256;
 
 interface Endpoint {
   https: boolean;
-  options: Pick<RequestOptions, 'hostname' | 'port' | 'path'>;
+  hostname: string;
+  port: string | undefined;
+  path: string;
 }
 
 /**
- * The default transport: one POST over Node's `http`/`https` with their global keep-alive agents. It
- * sends nothing a token request does not need and does per request only what a token request needs:
- * no redirects, streams, progress events or config merging, which is what a general-purpose client spends
- * most of its time on. Endpoints come from the validated configuration, so their parsed form is cached.
+ * The default transport: one POST over Node's `http`/`https`, on keep-alive agents of its own (so an app's
+ * changes to Node's global agents do not reach token requests; the most recently used connection is reused
+ * first, as with the global agents). It does per request only what a token request needs: no redirects,
+ * streams, progress events or config merging, which is what a general-purpose client spends most of its
+ * time on. Endpoints come from the validated configuration, so their parsed form is cached.
  *
  * It does not use a proxy: with one configured in the environment the module picks
  * `HttpServiceTokenTransport` instead.
  */
-export class NodeHttpTokenTransport implements TokenHttpTransport {
+export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestroy {
   private readonly endpoints = new Map<string, Endpoint>();
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
 
   post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
     const endpoint = this.endpoint(request.url);
-    const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': Buffer.byteLength(request.body), 'Accept-Encoding': 'gzip, deflate, br' };
+    const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) };
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (kind: TokenHttpFailure['kind'], code: string | undefined, message: string) => {
@@ -35,9 +41,7 @@ export class NodeHttpTokenTransport implements TokenHttpTransport {
         req.destroy();
         reject(new TokenHttpFailure(kind, code, message));
       };
-      const timer = setTimeout(() => fail('timeout', undefined, `no complete response within ${request.timeoutMs} ms`), request.timeoutMs);
-      const send = endpoint.https ? httpsRequest : httpRequest;
-      const req = send({ ...endpoint.options, method: 'POST', headers }, (res) => {
+      const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
         const stream = decoded(res);
@@ -46,26 +50,37 @@ export class NodeHttpTokenTransport implements TokenHttpTransport {
           if (size > request.maxResponseBytes) return fail('response_too_large', undefined, `the response exceeds ${request.maxResponseBytes} bytes`);
           chunks.push(chunk);
         });
-        stream.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, `the response could not be read (${error.code ?? 'no code'})`));
         stream.on('end', () => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          const retryAfter = res.headers['retry-after'];
-          resolve({
+          const response: TokenHttpResponse = {
             status: res.statusCode ?? 0,
             contentType: res.headers['content-type'] ?? '',
-            ...(retryAfter === undefined ? {} : { retryAfter }),
             body: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-          });
+          };
+          const retryAfter = res.headers['retry-after'];
+          if (retryAfter !== undefined) response.retryAfter = retryAfter;
+          resolve(response);
         });
-        res.on('aborted', () => fail('network', 'ECONNRESET', 'the response was cut off'));
+        // A connection cut mid-body errors the response (ECONNRESET); a bad compressed body errors the decoder.
         res.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code ?? 'ECONNRESET', 'the response was cut off'));
-      });
+        if (stream !== res) stream.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, 'the response could not be decoded'));
+      };
+      const req = endpoint.https
+        ? httpsRequest({ hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, method: 'POST', headers, agent: this.httpsAgent }, onResponse)
+        : httpRequest({ hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, method: 'POST', headers, agent: this.httpAgent }, onResponse);
+      const timer = setTimeout(() => fail('timeout', undefined, `no complete response within ${request.timeoutMs} ms`), request.timeoutMs);
       req.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, `network error ${error.code ?? 'without a code'}`));
       // A string body leaves Node free to send it in one write with the headers; a Buffer takes two.
       req.end(request.body, 'utf8');
     });
+  }
+
+  /** Closes the keep-alive connections when the app shuts down. */
+  onModuleDestroy(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
   }
 
   private endpoint(url: string): Endpoint {
@@ -75,7 +90,9 @@ export class NodeHttpTokenTransport implements TokenHttpTransport {
       endpoint = {
         https: parsed.protocol === 'https:',
         // WHATWG keeps IPv6 literals bracketed; `http.request` wants them bare.
-        options: { hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port || undefined, path: `${parsed.pathname}${parsed.search}` },
+        hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: parsed.port || undefined,
+        path: `${parsed.pathname}${parsed.search}`,
       };
       if (this.endpoints.size < MAX_CACHED_ENDPOINTS) this.endpoints.set(url, endpoint);
     }
@@ -84,7 +101,10 @@ export class NodeHttpTokenTransport implements TokenHttpTransport {
 }
 
 function decoded(res: IncomingMessage): NodeJS.ReadableStream {
-  switch ((res.headers['content-encoding'] ?? '').toLowerCase()) {
+  switch (res.headers['content-encoding']?.toLowerCase()) {
+    case undefined:
+    case 'identity':
+      return res;
     case 'gzip':
     case 'x-gzip':
       return res.pipe(createGunzip());

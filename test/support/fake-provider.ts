@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { followAuthorization } from './follow-authorization.js';
 
 export interface RecordedRequest {
@@ -11,6 +11,8 @@ export interface RecordedRequest {
   body: string;
   /** The body as form fields, or the JSON body's string fields. */
   params: Record<string, string>;
+  /** The connection it came on (`destroyed` once closed). */
+  connection: Socket;
 }
 
 export interface IssuedCode {
@@ -97,6 +99,7 @@ export class FakeProvider {
       headers: req.headers,
       body,
       params: parseParams(req.headers['content-type'] ?? '', body),
+      connection: req.socket,
     };
     this.requests.push(request);
     const handler = this.handlers.get(`${request.method} ${request.path}`) ?? this.defaultHandler(request);
