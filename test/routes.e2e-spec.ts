@@ -89,6 +89,16 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     }
   });
 
+  it('sends a returnTo with spaces and non-ASCII characters back percent-encoded, in a 302 without a body', async () => {
+    await start();
+    const { callback, cookie, response } = await startFlow('ada', `?returnTo=${encodeURIComponent('/connexions réussies?q=€ 1')}`);
+    expect(await response.text()).toBe('');
+    const done = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe('/connexions%20r%C3%A9ussies?q=%E2%82%AC%201');
+    expect(await done.text()).toBe('');
+  });
+
   it('answers 401 without a user, and serves anonymous flows with allowAnonymous', async () => {
     await start();
     const response = await get('/oauth/fake/authorize');

@@ -6,7 +6,7 @@ import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/re
 import { AuthCodeFlowGuard } from './auth-code-flow.guard.js';
 import { bindingCookieFor, newBinding, readBinding, serializeBindingCookie, type BrowserBindingCookie } from './browser-binding.js';
 import { toFlowErrorBody } from './error-response.js';
-import { REQUEST_USER, type RequestWithFlowUser } from './request-user.js';
+import { flowUserOf } from './request-user.js';
 
 /**
  * Builds the controller of the built-in routes under `path`: `GET {path}/:provider/authorize` and
@@ -34,7 +34,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       @Param('provider') provider: string,
       @Query() query: Record<string, unknown>,
       @Headers('cookie') cookieHeader: string | undefined,
-      @Req() request: RequestWithFlowUser,
+      @Req() request: object,
       @Res() response: unknown,
     ): Promise<void> {
       const manager = this.registry.get(provider);
@@ -42,10 +42,10 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       const binding = readBinding(cookieHeader, cookie) ?? newBinding();
       const returnTo = typeof query.returnTo === 'string' ? query.returnTo : undefined;
       try {
-        const { url } = await manager.createAuthorizationUrl(request[REQUEST_USER], { returnTo, browserBinding: binding });
+        const { url } = await manager.createAuthorizationUrl(flowUserOf(request), { returnTo, browserBinding: binding });
         this.setHeader(response, 'Set-Cookie', serializeBindingCookie(cookie, binding));
         this.setHeader(response, 'Cache-Control', 'no-store');
-        this.adapter.redirect(response, 302, url);
+        this.redirect(response, url);
       } catch (error) {
         this.fail(response, error);
       }
@@ -57,7 +57,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       @Param('provider') provider: string,
       @Query() query: Record<string, unknown>,
       @Headers('cookie') cookieHeader: string | undefined,
-      @Req() request: RequestWithFlowUser,
+      @Req() request: object,
       @Res() response: unknown,
     ): Promise<void> {
       // RFC 9700 §4.2.4: the page that received the code must not leak it through caches or the Referer.
@@ -66,8 +66,8 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       const manager = this.registry.get(provider);
       try {
         const browserBinding = readBinding(cookieHeader, this.cookies.get(provider)!);
-        const { returnTo } = await manager.handleCallback(request[REQUEST_USER], query ?? {}, { browserBinding });
-        this.adapter.redirect(response, 302, returnTo ?? this.routes.successRedirect);
+        const { returnTo } = await manager.handleCallback(flowUserOf(request), query ?? {}, { browserBinding });
+        this.redirect(response, returnTo ?? this.routes.successRedirect);
       } catch (error) {
         this.fail(response, error);
       }
@@ -85,6 +85,16 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       this.adapter.setHeader(response, name, value);
     }
 
+    /**
+     * A 302 with a Location and no body. Every target here is already a valid header value (built by the
+     * module, or percent-encoded when validated); Express's own `redirect` would negotiate and render a
+     * body per request that no browser reads.
+     */
+    private redirect(response: unknown, location: string): void {
+      this.adapter.setHeader(response, 'Location', location);
+      this.adapter.reply(response, undefined, 302);
+    }
+
     /** A JSON error, or a redirect to `failureRedirect?error=<code>`; never a stack, secret, code or token. */
     private fail(response: unknown, error: unknown): void {
       const body = toFlowErrorBody(error);
@@ -92,7 +102,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
         const target = new URL(this.routes.failureRedirect, 'http://relative.invalid');
         target.searchParams.set('error', body.error);
         const location = target.origin === 'http://relative.invalid' ? `${target.pathname}${target.search}${target.hash}` : target.toString();
-        this.adapter.redirect(response, 302, location);
+        this.redirect(response, location);
         return;
       }
       this.adapter.reply(response, body, body.statusCode);

@@ -13,7 +13,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
 import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
-import { REQUEST_USER, type RequestWithFlowUser } from './request-user.js';
+import { setFlowUser } from './request-user.js';
 
 /**
  * Guards the built-in authorize and callback routes: runs the app's own guards (`routes.guards`) first,
@@ -60,16 +60,16 @@ export class AuthCodeFlowGuard implements CanActivate {
 
   /** The provider must be configured; the resolved user (or `allowAnonymous`) is what the routes act for. */
   private admit(context: ExecutionContext): boolean | Promise<boolean> {
-    const request = context.switchToHttp().getRequest<RequestWithFlowUser & { params?: Record<string, string> }>();
+    const request = context.switchToHttp().getRequest<{ params?: Record<string, string> }>();
     const provider = request.params?.provider;
     if (typeof provider !== 'string' || !this.registry.has(provider)) this.throwUnknownProvider();
     const user = this.resolveUser(request);
     return isPromiseLike(user) ? Promise.resolve(user).then((resolved) => this.admitUser(request, resolved)) : this.admitUser(request, user);
   }
 
-  private admitUser(request: RequestWithFlowUser, user: string | undefined): true {
+  private admitUser(request: object, user: string | undefined): true {
     if (user === undefined && !this.routes.allowAnonymous) this.throwUnauthorized();
-    request[REQUEST_USER] = user;
+    setFlowUser(request, user);
     return true;
   }
 

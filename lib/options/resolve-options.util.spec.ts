@@ -127,10 +127,17 @@ describe('resolveOptions', () => {
       'stateStore must implement save, peek, consume (missing: peek, consume)',
       'resolveUser must be a function',
       'routes.path must be a path of letters, digits, "-", "_" and "/"',
-      'routes.successRedirect must be a relative path starting with "/" or an absolute http(s) URL',
+      'routes.successRedirect must be a same-origin path starting with "/" or an absolute http(s) URL',
       'routes.guards must be an array of guard classes or guard instances',
     ]);
     expect(resolveOptions({ providers: { github }, routes: false }).routes).toBe(false);
+    expect(problemsOf({ providers: { github }, routes: { failureRedirect: '/\\evil.example' } })).toEqual([
+      'routes.failureRedirect must be a same-origin path starting with "/" or an absolute http(s) URL',
+    ]);
+    expect(resolveOptions({ providers: { github }, routes: { successRedirect: '/connected page?é=1', failureRedirect: 'https://app.example/ä' } }).routes).toMatchObject({
+      successRedirect: '/connected%20page?%C3%A9=1',
+      failureRedirect: 'https://app.example/%C3%A4',
+    });
     expect(resolveOptions({ providers: { github }, routes: { path: '/auth/v1/' } }).routes).toMatchObject({ path: 'auth/v1' });
   });
 

@@ -300,9 +300,9 @@ function storeShape(value: unknown, path: string, methods: readonly string[], pr
   if (missing.length > 0) problems.push(`${path} must implement ${methods.join(', ')} (missing: ${missing.join(', ')})`);
 }
 
-function parseUrl(value: string): URL | undefined {
+function parseUrl(value: string, base?: string): URL | undefined {
   try {
-    return new URL(value);
+    return new URL(value, base);
   } catch {
     return undefined;
   }
@@ -355,13 +355,18 @@ function scopeValue(value: unknown, path: string, delimiter: string, problems: s
 }
 
 /** A relative path (`/…`) or an absolute http(s) URL. */
+const RELATIVE_BASE = 'http://relative.invalid';
+
 function redirectTarget(value: unknown, path: string, problems: string[]): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) return value;
-  if (typeof value === 'string') {
+  // Kept in the URL parser's form: spaces and non-ASCII percent-encoded, as a Location header needs them.
+  if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) {
+    const url = parseUrl(value, RELATIVE_BASE);
+    if (url && url.origin === RELATIVE_BASE) return `${url.pathname}${url.search}${url.hash}`;
+  } else if (typeof value === 'string') {
     const url = parseUrl(value);
-    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return value;
+    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.href;
   }
-  problems.push(`${path} must be a relative path starting with "/" or an absolute http(s) URL`);
+  problems.push(`${path} must be a same-origin path starting with "/" or an absolute http(s) URL`);
   return undefined;
 }

@@ -27,4 +27,10 @@ describe('sanitizeReturnTo', () => {
     expect(sanitizeReturnTo({ path: '/a' })).toBeUndefined();
     expect(sanitizeReturnTo(undefined)).toBeUndefined();
   });
+
+  it('returns the target percent-encoded where a Location header needs it, and otherwise as given', () => {
+    expect(sanitizeReturnTo('/dashboard?tab=1#top')).toBe('/dashboard?tab=1#top');
+    expect(sanitizeReturnTo('/a%20b')).toBe('/a%20b');
+    expect(sanitizeReturnTo('/connexions réussies?q=€ 1')).toBe('/connexions%20r%C3%A9ussies?q=%E2%82%AC%201');
+  });
 });

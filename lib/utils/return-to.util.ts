@@ -3,7 +3,7 @@ import { MAX_RETURN_TO_LENGTH } from '../auth-code-flow.constants.js';
 /**
  * Returns `value` when it is a same-origin relative path, otherwise `undefined` (RFC 9700 §4.11):
  * must start with a single `/`, not `//` or `/\`, no scheme, no control characters or backslashes,
- * bounded length.
+ * bounded length. The path comes back normalised by the URL parser (percent-encoded where needed).
  */
 export function sanitizeReturnTo(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
@@ -13,11 +13,13 @@ export function sanitizeReturnTo(value: unknown): string | undefined {
   if (/[\\\u0000-\u001f\u007f]/.test(value)) return undefined;
   // Percent-encoded slashes or backslashes at the start would become "//" after a decode somewhere downstream.
   if (/^\/(%2f|%5c)/i.test(value)) return undefined;
+  let parsed: URL;
   try {
-    const parsed = new URL(value, 'http://return-to.invalid');
-    if (parsed.origin !== 'http://return-to.invalid') return undefined;
+    parsed = new URL(value, 'http://return-to.invalid');
   } catch {
     return undefined;
   }
-  return value;
+  if (parsed.origin !== 'http://return-to.invalid') return undefined;
+  // The URL parser's form: spaces and non-ASCII percent-encoded, so it is a valid Location header value.
+  return `${parsed.pathname}${parsed.search}${parsed.hash}`;
 }
