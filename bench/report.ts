@@ -7,6 +7,8 @@ export interface StackSummary {
   platform: string;
   rounds: number;
   flowsPerSecond: number;
+  /** The slowest and the fastest run: how much the machine moved between runs. */
+  flowsPerSecondRange: [number, number];
   p50Ms: number;
   p99Ms: number;
   peakRssMb: number;
@@ -32,10 +34,11 @@ export function markdownReport(
   lines.push(`Medians over ${Math.max(...summaries.map((s) => s.rounds), 0)} round(s). ${meta.options}`);
   lines.push(`Machine: ${meta.machine}. Load average during the run: ${meta.loadavg}.`);
   lines.push('');
-  lines.push('| Stack | Platform | flows/s | p50 ms | p99 ms | peak RSS MB | stack CPU ms/flow |');
-  lines.push('|---|---|---:|---:|---:|---:|---:|');
+  lines.push('| Stack | Platform | flows/s | runs, slowest–fastest | p50 ms | p99 ms | peak RSS MB | stack CPU ms/flow |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const s of summaries) {
-    lines.push(`| ${s.label} | ${s.platform} | ${fmt(s.flowsPerSecond)} | ${fmt(s.p50Ms, 1)} | ${fmt(s.p99Ms, 1)} | ${fmt(s.peakRssMb)} | ${fmt(s.cpuMsPerFlow, 3)} |`);
+    const [slowest, fastest] = s.flowsPerSecondRange;
+    lines.push(`| ${s.label} | ${s.platform} | ${fmt(s.flowsPerSecond)} | ${fmt(slowest)}–${fmt(fastest)} | ${fmt(s.p50Ms, 1)} | ${fmt(s.p99Ms, 1)} | ${fmt(s.peakRssMb)} | ${fmt(s.cpuMsPerFlow, 3)} |`);
   }
   if (ratios.length > 0) {
     lines.push('');

@@ -302,6 +302,7 @@ const summaries: StackSummary[] = selected.map((stack) => {
     platform: stack.platform,
     rounds: mine.length,
     flowsPerSecond: median(mine.map((run) => run.flowsPerSecond)),
+    flowsPerSecondRange: [Math.min(...mine.map((run) => run.flowsPerSecond)), Math.max(...mine.map((run) => run.flowsPerSecond))],
     p50Ms: median(mine.map((run) => run.p50Ms)),
     p99Ms: median(mine.map((run) => run.p99Ms)),
     peakRssMb: median(mine.map((run) => run.peakRssBytes / 1048576)),
