@@ -5,6 +5,7 @@ import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
 import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
 import { AuthCodeFlowGuard } from './auth-code-flow.guard.js';
 import { bindingCookieFor, newBinding, readBinding, serializeBindingCookie, type BrowserBindingCookie } from './browser-binding.js';
+import { parseRedirectTarget, redirectLocation } from '../utils/url.util.js';
 import { toFlowErrorBody } from './error-response.js';
 import { flowUserOf } from './request-user.js';
 
@@ -99,10 +100,10 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
     private fail(response: unknown, error: unknown): void {
       const body = toFlowErrorBody(error);
       if (this.routes.failureRedirect) {
-        const target = new URL(this.routes.failureRedirect, 'http://relative.invalid');
+        // Validated at start-up, so it parses.
+        const target = parseRedirectTarget(this.routes.failureRedirect)!;
         target.searchParams.set('error', body.error);
-        const location = target.origin === 'http://relative.invalid' ? `${target.pathname}${target.search}${target.hash}` : target.toString();
-        this.redirect(response, location);
+        this.redirect(response, redirectLocation(target));
         return;
       }
       this.adapter.reply(response, body, body.statusCode);

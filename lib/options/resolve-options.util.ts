@@ -8,7 +8,7 @@ import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
 import type { AuthCodeFlowModuleOptions, RoutesOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { isLoopbackHost, resolveEndpoint } from '../utils/url.util.js';
+import { isLoopbackHost, resolveEndpoint, sameOriginPath } from '../utils/url.util.js';
 import { RESERVED_AUTHORIZATION_PARAMS } from '../flow-manager/authorization-params.js';
 import type { ResolvedModuleOptions, ResolvedProviderConfig, ResolvedRoutesOptions } from './resolved-options.interface.js';
 
@@ -300,9 +300,9 @@ function storeShape(value: unknown, path: string, methods: readonly string[], pr
   if (missing.length > 0) problems.push(`${path} must implement ${methods.join(', ')} (missing: ${missing.join(', ')})`);
 }
 
-function parseUrl(value: string, base?: string): URL | undefined {
+function parseUrl(value: string): URL | undefined {
   try {
-    return new URL(value, base);
+    return new URL(value);
   } catch {
     return undefined;
   }
@@ -355,14 +355,12 @@ function scopeValue(value: unknown, path: string, delimiter: string, problems: s
 }
 
 /** A relative path (`/…`) or an absolute http(s) URL. */
-const RELATIVE_BASE = 'http://relative.invalid';
-
 function redirectTarget(value: unknown, path: string, problems: string[]): string | undefined {
   if (value === undefined) return undefined;
   // Kept in the URL parser's form: spaces and non-ASCII percent-encoded, as a Location header needs them.
   if (typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')) {
-    const url = parseUrl(value, RELATIVE_BASE);
-    if (url && url.origin === RELATIVE_BASE) return `${url.pathname}${url.search}${url.hash}`;
+    const path = sameOriginPath(value);
+    if (path !== undefined) return path;
   } else if (typeof value === 'string') {
     const url = parseUrl(value);
     if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.href;

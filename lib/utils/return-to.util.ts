@@ -1,4 +1,5 @@
 import { MAX_RETURN_TO_LENGTH } from '../auth-code-flow.constants.js';
+import { sameOriginPath } from './url.util.js';
 
 /**
  * Returns `value` when it is a same-origin relative path, otherwise `undefined` (RFC 9700 §4.11):
@@ -13,13 +14,6 @@ export function sanitizeReturnTo(value: unknown): string | undefined {
   if (/[\\\u0000-\u001f\u007f]/.test(value)) return undefined;
   // Percent-encoded slashes or backslashes at the start would become "//" after a decode somewhere downstream.
   if (/^\/(%2f|%5c)/i.test(value)) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(value, 'http://return-to.invalid');
-  } catch {
-    return undefined;
-  }
-  if (parsed.origin !== 'http://return-to.invalid') return undefined;
   // The URL parser's form: spaces and non-ASCII percent-encoded, so it is a valid Location header value.
-  return `${parsed.pathname}${parsed.search}${parsed.hash}`;
+  return sameOriginPath(value);
 }

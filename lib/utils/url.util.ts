@@ -19,6 +19,32 @@ export function appendQuery(url: string, query: string): string {
   return url.endsWith('?') || url.endsWith('&') ? `${url}${query}` : `${url}&${query}`;
 }
 
+/** The placeholder origin relative redirect targets are resolved against. */
+const RELATIVE_BASE = 'http://relative.invalid';
+
+/** A redirect target, absolute or a path, parsed (paths against a placeholder origin); undefined if it does not parse. */
+export function parseRedirectTarget(value: string): URL | undefined {
+  try {
+    return new URL(value, RELATIVE_BASE);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A target from {@link parseRedirectTarget}, written as a `Location`: path, query and fragment if it is on
+ * the placeholder origin, the whole URL otherwise; in the URL parser's form, percent-encoded where needed.
+ */
+export function redirectLocation(url: URL): string {
+  return url.origin === RELATIVE_BASE ? `${url.pathname}${url.search}${url.hash}` : url.href;
+}
+
+/** `value` as a same-origin path in the URL parser's form, or undefined if it leaves the origin or does not parse. */
+export function sameOriginPath(value: string): string | undefined {
+  const url = parseRedirectTarget(value);
+  return url && url.origin === RELATIVE_BASE ? redirectLocation(url) : undefined;
+}
+
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export function isLoopbackHost(hostname: string): boolean {
