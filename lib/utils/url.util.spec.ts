@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { appendQuery, formEncode, formEncodePairs, isLoopbackHost, resolveEndpoint } from './url.util.js';
+import fc from 'fast-check';
+import { propertyParameters, redirectTargetArbitrary, resolvedOrigin } from '../../test/support/redirect-arbitraries.js';
+import { appendQuery, formEncode, formEncodePairs, isLoopbackHost, resolveEndpoint, sameOriginPath } from './url.util.js';
 
 describe('url utilities', () => {
   it('appends paths to the base URI as the seed does, keeping a path prefix', () => {
@@ -57,5 +59,27 @@ describe('form encoding', () => {
     const pairs: Array<[string, string]> = [['grant_type', 'authorization_code'], ['redirect_uri', 'https://app.example/cb'], ['a b', 'c&d'], ['empty', '']];
     expect(formEncodePairs(pairs)).toBe(new URLSearchParams(pairs).toString());
     expect(formEncodePairs([])).toBe('');
+  });
+});
+
+describe('sameOriginPath (configured redirects and returnTo)', () => {
+  it.each(['/.//evil.example', '/%2e%2e//evil.example', '/a/..//evil.example', '/./\\evil.example'])(
+    'refuses %s, which the parser would turn into a path starting with two slashes',
+    (value) => {
+      expect(sameOriginPath(value)).toBeUndefined();
+    },
+  );
+
+  it('for any string: undefined, or a path that a browser resolves on the app origin, in its final form', () => {
+    fc.assert(
+      fc.property(redirectTargetArbitrary, (value) => {
+        const path = sameOriginPath(value);
+        if (path === undefined) return;
+        expect(path).toMatch(/^\/(?![/\\])/);
+        expect(resolvedOrigin(path, 'https://app.example/oauth/x/callback')).toBe('https://app.example');
+        expect(sameOriginPath(path)).toBe(path);
+      }),
+      propertyParameters(20_000),
+    );
   });
 });

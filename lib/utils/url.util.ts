@@ -39,10 +39,28 @@ export function redirectLocation(url: URL): string {
   return url.origin === RELATIVE_BASE ? `${url.pathname}${url.search}${url.hash}` : url.href;
 }
 
-/** `value` as a same-origin path in the URL parser's form, or undefined if it leaves the origin or does not parse. */
+/**
+ * `value` as a same-origin path in the URL parser's form, or undefined if it leaves the origin or does not parse.
+ *
+ * Every check runs on the value that goes into `Location`, after the parser has collapsed dot segments
+ * (`/.//evil.example` and `/%2e%2e//evil.example` become `//evil.example`, a network-path reference to
+ * another host) and turned backslashes into slashes: it must start with one `/` that no slash or
+ * backslash follows, in any spelling, and a browser resolving it must stay on the origin and read the same path.
+ */
 export function sameOriginPath(value: string): string | undefined {
   const url = parseRedirectTarget(value);
-  return url && url.origin === RELATIVE_BASE ? redirectLocation(url) : undefined;
+  if (!url || url.origin !== RELATIVE_BASE) return undefined;
+  const location = redirectLocation(url);
+  return isLocalPath(location) ? location : undefined;
+}
+
+/** A slash, a backslash or a percent-encoded one (`%2f`, `%5c`), right after the leading slash. */
+const SECOND_SLASH = /^\/(?:[/\\]|%2f|%5c)/i;
+
+function isLocalPath(location: string): boolean {
+  if (!location.startsWith('/') || SECOND_SLASH.test(location)) return false;
+  const reparsed = parseRedirectTarget(location);
+  return reparsed !== undefined && reparsed.origin === RELATIVE_BASE && redirectLocation(reparsed) === location;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
