@@ -116,6 +116,28 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     expect(tokenRequests()).toBe(0);
   });
 
+  it('mints every flow its own binding value, whatever Cookie header the browser sends', async () => {
+    await start({ routes: { allowAnonymous: true } });
+    const part = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), fc.stringMatching(/^[A-Za-z0-9_.=-]{0,50}$/));
+    const cookie = fc.oneof(
+      fc.array(part, { minLength: 1, maxLength: 12 }).map((parts) => `acf-oauth=${parts.join('.')}`),
+      fc.tuple(fc.stringMatching(/^[a-z-]{1,10}$/), part).map(([name, value]) => `${name}=${value}`),
+    );
+    const header = fc.array(cookie, { minLength: 1, maxLength: 4 }).map((cookies) => cookies.join('; '));
+    await fc.assert(
+      fc.asyncProperty(header, async (sent) => {
+        const { state, response } = await authorize(new Browser(running!.url, undefined), { cookie: sent });
+        const binding = (await stateStore().peek(state))!.browserBinding!;
+        const tokens = sent.split(/[;=.\s]+/).filter(Boolean);
+        expect(tokens.map(sha256)).not.toContain(binding);
+        const minted = response.headers.getSetCookie()[0]!.split(';')[0]!.split('.').at(-1)!;
+        expect(sha256(minted)).toBe(binding);
+        expect(sent).not.toContain(minted);
+      }),
+      runs(40),
+    );
+  });
+
   it('reads two cookies under its name as none, and mints a new browser id', async () => {
     await start();
     const browser = new Browser(running!.url);
@@ -274,7 +296,7 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
         }
         expect(tokenRequests() - tokensBefore).toBe(succeeded);
       }),
-      runs(12),
+      runs(30),
     );
   });
 });

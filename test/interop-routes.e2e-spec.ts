@@ -106,7 +106,10 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
     const before = await tokenPosts();
     const response = await callback(query, { 'x-user': 'ada' });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued to another browser.' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_state',
+      message: `The browser sent no binding cookie for this flow; start the flow on ${new URL(REDIRECT_URI).origin}, the redirect URI's origin.`,
+    });
     expect(await tokenPosts()).toBe(before);
   });
 

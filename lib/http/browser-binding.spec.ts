@@ -99,6 +99,19 @@ describe('browser binding cookie', () => {
     expect(readBinding(withoutId, plain)).toEqual({ cookies: 'one', browserId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), values: [V2] });
   });
 
+  it('reads back what it writes: the browser id and the newest ten distinct values, in order', () => {
+    const part = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+    fc.assert(
+      fc.property(part, fc.uniqueArray(part, { minLength: 1, maxLength: 14 }), (id, values) => {
+        for (const cookie of [plain, secure]) {
+          const written = serializeBindingCookie(cookie, id, values).split(';')[0]!;
+          expect(readBinding(`a=b; ${written}; c=d`, cookie)).toEqual({ cookies: 'one', browserId: id, values: values.slice(-MAX_BINDING_VALUES) });
+        }
+      }),
+      runs(300),
+    );
+  });
+
   /** The parser's reading, written the plain (quadratic, splitting) way: the oracle of the property tests. */
   function reference(header: string, name: string): PresentedBinding {
     const trim = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
