@@ -70,7 +70,7 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     return { callback: `${routes}/fake/callback?${query}`, state: query.get('state')!, response };
   }
 
-  it('sets acf-<routes path> with Path=/, HttpOnly, SameSite=Lax and Max-Age on http; __Host- and Secure on https; never a Domain', async () => {
+  it('sets acf-<routes path>, Path=/, HttpOnly, SameSite=Lax, Max-Age on http; __Host- and Secure on https; never a Domain', async () => {
     await start({
       providers: { fake: fakeClientOptions(provider, 'fake', { redirectUri: 'http://127.0.0.1:3000/api/oauth/fake/callback' }) },
       routes: { path: 'api/oauth' },
@@ -192,7 +192,8 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
       if (i < 2) {
         expect(response.status).toBe(400);
         // Dropped from the cookie (wrong_browser), or evicted by the store's per-browser quota.
-        expect((await response.json()).message).toMatch(/^The state (was issued to another browser|is unknown, expired or already used)\.$/);
+        const { message } = (await response.json()) as { message: string };
+        expect(message).toMatch(/^The state (was issued to another browser|is unknown, expired or already used)\.$/);
       } else {
         expect(response.status).toBe(302);
       }
@@ -226,7 +227,9 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     // Success.
     const success = await browser.get(flows[1]!.callback);
     expect(success.status).toBe(302);
-    expect(success.headers.getSetCookie()[0]).toBe(`acf-oauth=${id}.${values[0]}.${values[2]}.${values[3]}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax`);
+    expect(success.headers.getSetCookie()).toEqual([
+      `acf-oauth=${id}.${values[0]}.${values[2]}.${values[3]}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax`,
+    ]);
     // The provider's error.
     const denied = new URLSearchParams({ state: flows[0]!.state, error: 'access_denied' });
     const refused = await browser.get(`/oauth/fake/callback?${denied}`);

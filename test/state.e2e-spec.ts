@@ -167,23 +167,21 @@ describe('state handling', () => {
       provider.authorize((await github.createAuthorizationUrl(user, { browserBinding: binding })).url);
 
     const callback = await start('tab-2');
-    await expect(github.handleCallback('ada', callback, { browserBinding: ['tab-1', 'tab-2', 'tab-3'], onStateConsumed })).resolves.toHaveProperty('tokens');
+    const tabs = ['tab-1', 'tab-2', 'tab-3'];
+    await expect(github.handleCallback('ada', callback, { browserBinding: tabs, onStateConsumed })).resolves.toHaveProperty('tokens');
     expect(spent).toEqual(['tab-2']);
     // Spent too when a later check fails: another user, or the provider's error.
-    await expect(github.handleCallback('mallory', await start('tab-4'), { browserBinding: ['tab-4'], onStateConsumed })).rejects.toMatchObject({
-      reason: 'wrong_user',
-    });
+    const otherUser = github.handleCallback('mallory', await start('tab-4'), { browserBinding: ['tab-4'], onStateConsumed });
+    await expect(otherUser).rejects.toMatchObject({ reason: 'wrong_user' });
     const denied = { state: (await start('tab-5')).get('state')!, error: 'access_denied' };
-    await expect(github.handleCallback('ada', denied, { browserBinding: ['tab-5'], onStateConsumed })).rejects.toMatchObject({ code: 'authorization_error' });
+    const refused = github.handleCallback('ada', denied, { browserBinding: ['tab-5'], onStateConsumed });
+    await expect(refused).rejects.toMatchObject({ code: 'authorization_error' });
     expect(spent).toEqual(['tab-2', 'tab-4', 'tab-5']);
     // No match is reported as such; an unknown state consumed nothing and reports nothing.
-    await expect(github.handleCallback('ada', await start('tab-6'), { browserBinding: ['tab-1', 'tab-7'], onStateConsumed })).rejects.toMatchObject({
-      reason: 'wrong_browser',
-      message: 'The state was issued to another browser.',
-    });
-    await expect(github.handleCallback('ada', { state: 'unknown', code: 'c' }, { browserBinding: ['tab-1'], onStateConsumed })).rejects.toMatchObject({
-      reason: 'unknown_or_expired',
-    });
+    const otherBrowser = github.handleCallback('ada', await start('tab-6'), { browserBinding: ['tab-1', 'tab-7'], onStateConsumed });
+    await expect(otherBrowser).rejects.toMatchObject({ reason: 'wrong_browser', message: 'The state was issued to another browser.' });
+    const unknown = github.handleCallback('ada', { state: 'unknown', code: 'c' }, { browserBinding: ['tab-1'], onStateConsumed });
+    await expect(unknown).rejects.toMatchObject({ reason: 'unknown_or_expired' });
     expect(spent).toEqual(['tab-2', 'tab-4', 'tab-5', undefined]);
     expect(tokenRequests()).toBe(1);
   });
@@ -199,7 +197,7 @@ describe('state handling', () => {
 
   it("says, when no binding was presented at all, that the flow must start on the redirect URI's origin", async () => {
     await compile();
-    const bound = () => github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' }).then(({ url }) => provider.authorize(url));
+    const bound = async () => provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url);
     const missing = "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.";
     await expect(github.handleCallback('ada', await bound())).rejects.toMatchObject({ reason: 'wrong_browser', message: missing });
     await expect(github.handleCallback('ada', await bound(), { browserBinding: [] })).rejects.toMatchObject({
