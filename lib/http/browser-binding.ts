@@ -46,6 +46,10 @@ const SEVERAL: PresentedBinding = Object.freeze({ cookies: 'several', values: Ob
  *   (cookie tossing); `__Secure-` alone would still let `evil.example.com` set it for `example.com`.
  * - On http (loopback development): the same name without the prefix and without `Secure`, `Path=/`.
  * - Always HttpOnly, SameSite=Lax (the provider's top-level redirect back carries it), Max-Age = the state TTL.
+ * - One cookie for all the browser's tabs, at most 43 + 10 × 44 characters of value (see {@link readBinding}).
+ *   Each answer rewrites it from the Cookie header its request carried, so when two requests of one browser
+ *   cross in flight (two tabs authorizing in the same instant) the later answer wins and the other flow's value
+ *   may be lost: that flow then fails with `invalid_state`. Tabs used one after another are not affected.
  */
 export function bindingCookieFor(redirectUri: string, routesPath: string, maxAgeSeconds: number): BrowserBindingCookie {
   const secure = new URL(redirectUri).protocol === 'https:';
@@ -85,7 +89,8 @@ export type CookieText = Pick<string, 'length' | 'indexOf' | 'includes' | 'charC
  * - A malformed part is skipped on its own: the other parts still count; a malformed first part means no id.
  *   Of the values only the newest {@link MAX_BINDING_VALUES} are kept, each once.
  * - Names and values are trimmed of spaces and tabs only (RFC 6265's whitespace): a name that other whitespace
- *   precedes (say U+00A0) is another cookie, so a cookie named ` __Host-…` with a foreign prefix cannot pose as ours.
+ *   precedes is another cookie, so `\u00a0__Host-acf-oauth`, which the prefix rules do not protect and a sibling
+ *   domain may set, cannot pose as ours.
  * - Linear in the header's length: each `;`, `=` and `.` is looked for once, `=` only inside the current segment.
  */
 export function readBinding(cookieHeader: string | string[] | undefined, cookie: BrowserBindingCookie): PresentedBinding {
@@ -155,9 +160,9 @@ export function serializeBindingCookie(cookie: BrowserBindingCookie, browserId: 
 }
 
 /**
- * `Set-Cookie` after authorize: the presented browser id (or `browserId`, freshly minted, when none came) and
- * the presented values with the newly minted one appended. A presented value is kept for the other tabs'
- * flows but never bound to a new flow: each flow's binding is minted for it.
+ * `Set-Cookie` after authorize: `browserId` (the presented one, or a fresh one when none came) and the presented
+ * values with the one minted for the new flow appended. A presented value is kept for the other tabs' flows but
+ * never bound to a new flow: each flow's binding is minted for it.
  */
 export function bindingCookieAfterAuthorize(
   cookie: BrowserBindingCookie,
