@@ -8,6 +8,12 @@ export const STATE_NOT_FOUND = 'The state is unknown, expired or already used.';
 export const STATE_WRONG_PROVIDER = (provider: string) => `The state was not issued for provider "${provider}".`;
 export const STATE_WRONG_USER = 'The state was issued for another user.';
 export const STATE_WRONG_BROWSER = 'The state was issued to another browser.';
+/** `origin` is the redirect URI's origin: configuration, never request input. */
+export const STATE_BINDING_COOKIE_MISSING = (origin: string) =>
+  `The browser sent no binding cookie for this flow; start the flow on ${origin}, the redirect URI's origin.`;
+export const STATE_BINDING_UNCHECKABLE =
+  'The state is bound to the browser that started the flow, which fetchAccessToken cannot check; ' +
+  'complete it with handleCallback or the built-in callback route.';
 export const STATE_WITHOUT_VERIFIER = 'The pending authorization has no PKCE verifier; it cannot be redeemed.';
 export const STATE_STORE_FULL = (maxEntries: number) =>
   `The state store holds its maximum of ${maxEntries} pending authorizations; try again later.`;

@@ -101,12 +101,16 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
   });
 
   it('rejects the callback in another browser (no cookie), with no token request', async () => {
+    const origin = new URL(REDIRECT_URI).origin;
     await start();
     const { query } = await authorize('ada');
     const before = await tokenPosts();
     const response = await callback(query, { 'x-user': 'ada' });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued to another browser.' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_state',
+      message: `The browser sent no binding cookie for this flow; start the flow on ${origin}, the redirect URI's origin.`,
+    });
     expect(await tokenPosts()).toBe(before);
   });
 

@@ -67,13 +67,15 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     });
     expect(location.searchParams.get('returnTo')).toBeNull();
     const setCookie = response.headers.getSetCookie()[0]!;
-    expect(setCookie).toMatch(/^acf-binding=[A-Za-z0-9_-]{43}; Path=\/oauth\/fake\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    expect(setCookie).toMatch(/^acf-oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
 
     const done = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
     expect(done.status).toBe(302);
     expect(done.headers.get('location')).toBe('/settings?tab=apps');
     expect(done.headers.get('cache-control')).toBe('no-store');
     expect(done.headers.get('referrer-policy')).toBe('no-referrer');
+    // The flow's binding value is spent, and it was the only one: the cookie goes.
+    expect(done.headers.getSetCookie()).toEqual(['acf-oauth=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax']);
     const stored = await running!.app.get<TokenStore>(TOKEN_STORE).get('fake', 'ada');
     expect(stored?.accessToken).toMatch(/^access-/);
     expect(events).toEqual([expect.objectContaining({ provider: 'fake', user: 'ada' })]);
@@ -125,13 +127,21 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     const { callback } = await startFlow('ada');
     const noCookie = await get(callbackPath(callback), { 'x-user': 'ada' });
     expect(noCookie.status).toBe(400);
-    expect(await noCookie.json()).toEqual({ statusCode: 400, error: 'invalid_state', message: 'The state was issued to another browser.' });
+    // Item 11: no cookie at all names where the flow must start (the redirect URI's origin, from configuration).
+    expect(await noCookie.json()).toEqual({
+      statusCode: 400,
+      error: 'invalid_state',
+      message: "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.",
+    });
     expect(noCookie.headers.get('cache-control')).toBe('no-store');
 
     const mine = await startFlow('ada');
     const theirs = await startFlow('ada', '', 'fake', '');
     const wrongCookie = await get(callbackPath(mine.callback), { 'x-user': 'ada', cookie: theirs.cookie });
     expect(wrongCookie.status).toBe(400);
+    expect(await wrongCookie.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued to another browser.' });
+    // Nothing of the other browser's cookie was spent.
+    expect(wrongCookie.headers.getSetCookie()).toEqual([]);
     expect(tokenRequests()).toBe(0);
   });
 
@@ -140,8 +150,8 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     const { callback, cookie } = await startFlow('ada');
     expect((await get(callbackPath(callback), { 'x-user': 'mallory', cookie })).status).toBe(400);
     const second = await startFlow('ada', '', 'fake', cookie);
-    expect((await get(callbackPath(second.callback), { 'x-user': 'ada', cookie })).status).toBe(302);
-    const replay = await get(callbackPath(second.callback), { 'x-user': 'ada', cookie });
+    expect((await get(callbackPath(second.callback), { 'x-user': 'ada', cookie: second.cookie })).status).toBe(302);
+    const replay = await get(callbackPath(second.callback), { 'x-user': 'ada', cookie: second.cookie });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_state' });
     expect(tokenRequests()).toBe(1);
@@ -159,9 +169,10 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     await start();
     const first = await startFlow('ada');
     const second = await startFlow('ada', '', 'fake', first.cookie);
-    expect(second.cookie).toBe(first.cookie);
-    expect((await get(callbackPath(second.callback), { 'x-user': 'ada', cookie: first.cookie })).status).toBe(302);
-    expect((await get(callbackPath(first.callback), { 'x-user': 'ada', cookie: first.cookie })).status).toBe(302);
+    // The same browser id, the first flow's value kept, a value minted for the second.
+    expect(second.cookie).toMatch(new RegExp(`^${first.cookie.replace(/[.]/g, '\\.')}\\.[A-Za-z0-9_-]{43}$`));
+    expect((await get(callbackPath(second.callback), { 'x-user': 'ada', cookie: second.cookie })).status).toBe(302);
+    expect((await get(callbackPath(first.callback), { 'x-user': 'ada', cookie: second.cookie })).status).toBe(302);
   });
 
   it("turns the provider's access_denied into 403 JSON without reflecting its text", async () => {
@@ -279,9 +290,12 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     expect(await failed.text()).not.toContain('session store down');
   });
 
-  it('sets a Secure, __Secure- prefixed cookie when the redirect URI is https', async () => {
+  it('sets a Secure, __Host- prefixed cookie with Path=/ and no Domain when the redirect URI is https', async () => {
     await start({ providers: { fake: fakeClientOptions(provider, 'fake', { redirectUri: 'https://app.example/connect/fake/callback' }) } });
     const response = await get('/oauth/fake/authorize', { 'x-user': 'ada' });
-    expect(response.headers.getSetCookie()[0]).toMatch(/^__Secure-acf-binding=[A-Za-z0-9_-]{43}; Path=\/connect\/fake\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
+    expect(response.headers.getSetCookie()).toHaveLength(1);
+    expect(response.headers.getSetCookie()[0]).toMatch(
+      /^__Host-acf-oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/,
+    );
   });
 });

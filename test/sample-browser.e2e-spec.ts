@@ -67,6 +67,9 @@ describe('the sample in a browser', () => {
     await page.click('#connect-local');
     await page.waitForSelector('#username');
     expect(new URL(page.url()).origin).not.toBe(origin);
+    // While the flow is pending, the binding cookie holds the browser id and the flow's value, for the whole host.
+    const binding = (await page.context().cookies(origin)).find((cookie) => cookie.name === 'acf-oauth');
+    expect(binding).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', value: expect.stringMatching(/^[\w-]{43}\.[\w-]{43}$/) });
     await page.fill('#username', 'ada');
     await page.click('#sign-in');
     await page.click('#allow');
@@ -79,9 +82,8 @@ describe('the sample in a browser', () => {
     // The code and state never reach a page the app renders, and the callback left no trace in the URL.
     const appPages = visited.filter((url) => url.startsWith(origin));
     expect(appPages.every((url) => !/[?&](code|state)=/.test(url))).toBe(true);
-    const cookies = await page.context().cookies(origin);
-    expect(cookies.find((cookie) => cookie.name === 'acf-binding')).toBeUndefined(); // scoped to /oauth/local/
-    expect((await page.context().cookies(`${origin}/oauth/local/callback`)).find((cookie) => cookie.name === 'acf-binding')).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    // The callback spent the flow's value, the only one: the cookie is gone.
+    expect((await page.context().cookies(origin)).find((cookie) => cookie.name === 'acf-oauth')).toBeUndefined();
 
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

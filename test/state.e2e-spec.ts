@@ -140,6 +140,73 @@ describe('state handling', () => {
     expect(tokenRequests()).toBe(1);
   });
 
+  it('refuses through fetchAccessToken a state started with a browser binding: wrong_browser, state spent, no token request', async () => {
+    await compile();
+    const { url, state } = await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' });
+    const code = (await provider.authorize(url)).get('code')!;
+    await expect(github.fetchAccessToken('ada', code, state)).rejects.toMatchObject({
+      code: 'invalid_state',
+      reason: 'wrong_browser',
+      message: expect.stringContaining('fetchAccessToken cannot check'),
+    });
+    await expect(github.fetchAccessToken('ada', code, state)).rejects.toMatchObject({ reason: 'unknown_or_expired' });
+    expect(tokenRequests()).toBe(0);
+    // A state of the seed's own flow has no binding and is redeemed as before.
+    const seedState = github.makeState();
+    await github.storeUserState('ada', seedState);
+    const seedCode = (await provider.authorize(await github.getAuthorizationEndpoint(seedState))).get('code')!;
+    await expect(github.fetchAccessToken('ada', seedCode, seedState)).resolves.toHaveProperty('accessToken');
+    expect(tokenRequests()).toBe(1);
+  });
+
+  it('accepts any of the presented binding values, and reports the spent one once the state is consumed', async () => {
+    await compile();
+    const spent: Array<string | undefined> = [];
+    const onStateConsumed = (value: string | undefined) => void spent.push(value);
+    const start = async (binding: string, user = 'ada') =>
+      provider.authorize((await github.createAuthorizationUrl(user, { browserBinding: binding })).url);
+
+    const callback = await start('tab-2');
+    const tabs = ['tab-1', 'tab-2', 'tab-3'];
+    await expect(github.handleCallback('ada', callback, { browserBinding: tabs, onStateConsumed })).resolves.toHaveProperty('tokens');
+    expect(spent).toEqual(['tab-2']);
+    // Spent too when a later check fails: another user, or the provider's error.
+    const otherUser = github.handleCallback('mallory', await start('tab-4'), { browserBinding: ['tab-4'], onStateConsumed });
+    await expect(otherUser).rejects.toMatchObject({ reason: 'wrong_user' });
+    const denied = { state: (await start('tab-5')).get('state')!, error: 'access_denied' };
+    const refused = github.handleCallback('ada', denied, { browserBinding: ['tab-5'], onStateConsumed });
+    await expect(refused).rejects.toMatchObject({ code: 'authorization_error' });
+    expect(spent).toEqual(['tab-2', 'tab-4', 'tab-5']);
+    // No match is reported as such; an unknown state consumed nothing and reports nothing.
+    const otherBrowser = github.handleCallback('ada', await start('tab-6'), { browserBinding: ['tab-1', 'tab-7'], onStateConsumed });
+    await expect(otherBrowser).rejects.toMatchObject({ reason: 'wrong_browser', message: 'The state was issued to another browser.' });
+    const unknown = github.handleCallback('ada', { state: 'unknown', code: 'c' }, { browserBinding: ['tab-1'], onStateConsumed });
+    await expect(unknown).rejects.toMatchObject({ reason: 'unknown_or_expired' });
+    expect(spent).toEqual(['tab-2', 'tab-4', 'tab-5', undefined]);
+    expect(tokenRequests()).toBe(1);
+  });
+
+  it('looks at the newest ten presented values only', async () => {
+    await compile();
+    const values = Array.from({ length: 11 }, (_, i) => `tab-${i}`);
+    const oldest = await provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'tab-0' })).url);
+    await expect(github.handleCallback('ada', oldest, { browserBinding: values })).rejects.toMatchObject({ reason: 'wrong_browser' });
+    const second = await provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'tab-1' })).url);
+    await expect(github.handleCallback('ada', second, { browserBinding: values })).resolves.toHaveProperty('tokens');
+  });
+
+  it("says, when no binding was presented at all, that the flow must start on the redirect URI's origin", async () => {
+    await compile();
+    const bound = async () => provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url);
+    const missing = "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.";
+    await expect(github.handleCallback('ada', await bound())).rejects.toMatchObject({ reason: 'wrong_browser', message: missing });
+    await expect(github.handleCallback('ada', await bound(), { browserBinding: [] })).rejects.toMatchObject({
+      reason: 'wrong_browser',
+      message: 'The state was issued to another browser.',
+    });
+    expect(tokenRequests()).toBe(0);
+  });
+
   it('checks iss (RFC 9207) after consuming the state, and turns error= into AuthorizationError', async () => {
     moduleRef = await compileWith({
       providers: {

@@ -15,6 +15,8 @@ import {
   CALLBACK_PARAM_MISSING,
   CALLBACK_PARAM_NOT_STRING,
   RESERVED_AUTHORIZATION_PARAM,
+  STATE_BINDING_COOKIE_MISSING,
+  STATE_BINDING_UNCHECKABLE,
   STATE_NOT_FOUND,
   STATE_WITHOUT_VERIFIER,
   STATE_WRONG_BROWSER,
@@ -22,6 +24,7 @@ import {
   STATE_WRONG_USER,
   TOKEN_ENDPOINT_FAILED,
 } from '../auth-code-flow.messages.js';
+import { MAX_BINDING_VALUES } from '../http/browser-binding.js';
 import type { TokensEvent } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
@@ -52,13 +55,28 @@ export interface CreateAuthorizationUrlOptions {
   returnTo?: string;
   /** Extra authorization parameters for this request, e.g. `{ login_hint: 'ada' }`. */
   params?: Record<string, string>;
-  /** A secret the browser holds (the built-in routes use a cookie); only its hash is stored. */
+  /**
+   * A secret the browser holds, fresh for this flow (the built-in routes mint one at each authorize and keep it
+   * in a cookie); only its SHA-256 is stored. Never pass a value the browser sent: it may have been planted.
+   */
   browserBinding?: string;
+  /** A stable id of the browser, used only to bound its pending authorizations. */
+  browserId?: string;
 }
 
 export interface HandleCallbackOptions {
-  /** The browser's binding secret; required when the flow was started with one. */
-  browserBinding?: string;
+  /**
+   * The binding secrets the browser presented: the one given to `createAuthorizationUrl`, or several (the
+   * built-in routes' cookie holds one per pending flow of the browser, newest last); the check passes when any
+   * of them is this flow's. Only the newest {@link MAX_BINDING_VALUES} are looked at. Leave it undefined only
+   * when the browser presented nothing at all (e.g. no cookie): the error then says where to start the flow.
+   */
+  browserBinding?: string | readonly string[];
+  /**
+   * Called once the state was consumed, before it is checked, with the presented value that is this flow's
+   * binding (`undefined` when none is): that value is spent whatever the outcome, so its holder can forget it.
+   */
+  onStateConsumed?: (spentBinding: string | undefined) => void;
 }
 
 /**
@@ -115,11 +133,16 @@ export class FlowManager {
   /**
    * Exchanges `code` for tokens. The state is consumed first: an unknown, expired, used or other user's
    * state throws `InvalidStateError` and no request is sent. The tokens are stored for `user`.
+   *
+   * A state bound to a browser (one started by the built-in routes, or by `createAuthorizationUrl` with a
+   * `browserBinding`) is refused with `InvalidStateError('wrong_browser')`: this call has no binding to check,
+   * and redeeming it anyway would undo the binding. The state is spent all the same, and no request is sent.
    */
   async fetchAccessToken(user: string, code: string, state: string, options: { postFormData?: boolean } = {}): Promise<TokenSet> {
     if (typeof state !== 'string' || state === '') throw new InvalidStateError('missing', CALLBACK_PARAM_MISSING('state'));
     if (typeof code !== 'string' || code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
     const record = await this.consumeState(state, user);
+    if (record.browserBinding !== undefined) throw new InvalidStateError('wrong_browser', STATE_BINDING_UNCHECKABLE);
     const tokens = await this.exchangeCode(code, record, options.postFormData);
     await this.keepTokens(user, tokens);
     return tokens;
@@ -143,6 +166,9 @@ export class FlowManager {
    * Completes a flow from the callback's query: strict parameter checks, then the state is consumed and
    * checked (provider, user, browser), then `iss` (RFC 9207) and `error`, then the code is exchanged and
    * the tokens stored. Returns the tokens and the validated `returnTo` of the pending authorization.
+   *
+   * The browser check passes when the SHA-256 of any presented binding value equals the stored one (each
+   * compared in constant time, all of them every time).
    */
   async handleCallback(
     user: string | undefined,
@@ -150,9 +176,17 @@ export class FlowManager {
     options: HandleCallbackOptions = {},
   ): Promise<{ tokens: TokenSet; returnTo?: string }> {
     const params = parseCallbackParams(query);
-    const record = await this.consumeState(params.state, user);
-    if (record.browserBinding !== undefined && !sameBinding(record.browserBinding, options.browserBinding)) {
-      throw new InvalidStateError('wrong_browser', STATE_WRONG_BROWSER);
+    let spent: string | undefined;
+    const record = await this.consumeState(params.state, user, (consumed) => {
+      spent = matchingBinding(consumed.browserBinding, options.browserBinding);
+      options.onStateConsumed?.(spent);
+    });
+    if (record.browserBinding !== undefined && spent === undefined) {
+      // No binding at all usually means the cookie was set for another host: the flow started on, say,
+      // localhost while the redirect URI names 127.0.0.1. The origin named is configuration, not request input.
+      const message =
+        options.browserBinding === undefined ? STATE_BINDING_COOKIE_MISSING(new URL(this.config.redirectUri).origin) : STATE_WRONG_BROWSER;
+      throw new InvalidStateError('wrong_browser', message);
     }
     this.checkIssuer(params.iss);
     if (params.error !== undefined) {
@@ -235,10 +269,18 @@ export class FlowManager {
     return appendQuery(this.config.authorizationEndpoint, tail === '' ? query : `${query}&${tail}`);
   }
 
-  /** Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4). */
-  private async consumeState(state: string, user: string | undefined): Promise<PendingAuthorization> {
+  /**
+   * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4).
+   * `onConsumed` sees every record consumed, before any check can throw.
+   */
+  private async consumeState(
+    state: string,
+    user: string | undefined,
+    onConsumed?: (record: PendingAuthorization) => void,
+  ): Promise<PendingAuthorization> {
     const record = await this.deps.stateStore.consume(state);
     if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
+    onConsumed?.(record);
     if (record.provider !== this.name) throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(this.name));
     if (record.user !== user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
     if (this.config.pkce && !record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
@@ -387,9 +429,19 @@ function hashBinding(value: string): string {
   return sha256Base64url(value);
 }
 
-function sameBinding(storedHash: string, presented: string | undefined): boolean {
-  if (presented === undefined || presented === '') return false;
+/**
+ * The presented value whose SHA-256 is `storedHash`, if any. Every one of the newest {@link MAX_BINDING_VALUES}
+ * is hashed and compared in constant time, with no early exit: the time depends on their count only.
+ */
+function matchingBinding(storedHash: string | undefined, presented: string | readonly string[] | undefined): string | undefined {
+  if (storedHash === undefined || presented === undefined) return undefined;
+  const values = typeof presented === 'string' ? [presented] : presented.slice(-MAX_BINDING_VALUES);
   const expected = Buffer.from(storedHash);
-  const actual = Buffer.from(hashBinding(presented));
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  let match: string | undefined;
+  for (const value of values) {
+    if (typeof value !== 'string' || value === '') continue;
+    const actual = Buffer.from(hashBinding(value));
+    if (expected.length === actual.length && timingSafeEqual(expected, actual) && match === undefined) match = value;
+  }
+  return match;
 }

@@ -4,7 +4,14 @@ import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
 import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
 import { AuthCodeFlowGuard } from './auth-code-flow.guard.js';
-import { bindingCookieFor, newBinding, readBinding, serializeBindingCookie, type BrowserBindingCookie } from './browser-binding.js';
+import {
+  bindingCookieAfterAuthorize,
+  bindingCookieAfterCallback,
+  bindingCookieFor,
+  newBinding,
+  readBinding,
+  type BrowserBindingCookie,
+} from './browser-binding.js';
 import { parseRedirectTarget, redirectLocation } from '../utils/url.util.js';
 import { toFlowErrorBody } from './error-response.js';
 import { flowUserOf } from './request-user.js';
@@ -18,7 +25,7 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
   @Controller(path)
   @UseGuards(AuthCodeFlowGuard)
   class AuthCodeFlowController {
-    /** Each provider's binding cookie, derived once from its redirect URI and the state TTL. */
+    /** Each provider's binding cookie, derived once from the routes path, its redirect URI and the state TTL. */
     private readonly cookies: ReadonlyMap<string, BrowserBindingCookie>;
 
     constructor(
@@ -26,10 +33,16 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       private readonly registry: FlowManagerRegistry,
       private readonly adapterHost: HttpAdapterHost,
     ) {
-      this.cookies = new Map(registry.names().map((name) => [name, bindingCookieFor(registry.get(name).redirectUri, options.stateTtlSeconds)]));
+      this.cookies = new Map(
+        registry.names().map((name) => [name, bindingCookieFor(registry.get(name).redirectUri, path, options.stateTtlSeconds)]),
+      );
     }
 
-    /** 302 to the provider, with a fresh state and PKCE challenge; sets the browser-binding cookie. */
+    /**
+     * 302 to the provider, with a fresh state and PKCE challenge; sets the browser-binding cookie. The flow's
+     * binding value is minted here, never taken from the request (a presented value may have been planted); the
+     * presented values stay in the cookie for the browser's other tabs, and its well-formed browser id is kept.
+     */
     @Get(':provider/authorize')
     async authorize(
       @Param('provider') provider: string,
@@ -40,11 +53,13 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
     ): Promise<void> {
       const manager = this.registry.get(provider);
       const cookie = this.cookies.get(provider)!;
-      const binding = readBinding(cookieHeader, cookie) ?? newBinding();
+      const presented = readBinding(cookieHeader, cookie);
+      const browserBinding = newBinding();
+      const browserId = presented.browserId ?? newBinding();
       const returnTo = typeof query.returnTo === 'string' ? query.returnTo : undefined;
       try {
-        const { url } = await manager.createAuthorizationUrl(flowUserOf(request), { returnTo, browserBinding: binding });
-        this.setHeader(response, 'Set-Cookie', serializeBindingCookie(cookie, binding));
+        const { url } = await manager.createAuthorizationUrl(flowUserOf(request), { returnTo, browserBinding, browserId });
+        this.setHeader(response, 'Set-Cookie', bindingCookieAfterAuthorize(cookie, presented, browserId, browserBinding));
         this.setHeader(response, 'Cache-Control', 'no-store');
         this.redirect(response, url);
       } catch (error) {
@@ -52,7 +67,10 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       }
     }
 
-    /** Completes the flow: checks the state, exchanges the code, stores the tokens, 302 to `returnTo`. */
+    /**
+     * Completes the flow: checks the state, exchanges the code, stores the tokens, 302 to `returnTo`. Once the
+     * state is consumed, whatever the outcome, the answer drops that flow's value from the binding cookie.
+     */
     @Get(':provider/callback')
     async callback(
       @Param('provider') provider: string,
@@ -66,8 +84,15 @@ export function createAuthCodeFlowController(path: string): Type<unknown> {
       this.setHeader(response, 'Referrer-Policy', 'no-referrer');
       const manager = this.registry.get(provider);
       try {
-        const browserBinding = readBinding(cookieHeader, this.cookies.get(provider)!);
-        const { returnTo } = await manager.handleCallback(flowUserOf(request), query ?? {}, { browserBinding });
+        const cookie = this.cookies.get(provider)!;
+        const presented = readBinding(cookieHeader, cookie);
+        const { returnTo } = await manager.handleCallback(flowUserOf(request), query ?? {}, {
+          // No cookie at all is told apart from a cookie without this flow's value: its error names the cause.
+          browserBinding: presented.cookies === 'none' ? undefined : presented.values,
+          onStateConsumed: (spent) => {
+            if (spent !== undefined) this.setHeader(response, 'Set-Cookie', bindingCookieAfterCallback(cookie, presented, spent));
+          },
+        });
         this.redirect(response, returnTo ?? this.routes.successRedirect);
       } catch (error) {
         this.fail(response, error);
