@@ -31,7 +31,12 @@ async function startStackExchange(): Promise<StackExchangeFake> {
   fake.on('GET', '/oauth', (request, res) => {
     const target = new URL(request.query.get('redirect_uri')!);
     const code = `se-code-${fake.requests.length}`;
-    fake.codes.set(code, { clientId: request.query.get('client_id')!, redirectUri: target.toString(), used: false, scope: request.query.get('scope')! });
+    fake.codes.set(code, {
+      clientId: request.query.get('client_id')!,
+      redirectUri: target.toString(),
+      used: false,
+      scope: request.query.get('scope')!,
+    });
     target.searchParams.set('code', code);
     target.searchParams.set('state', request.query.get('state')!);
     res.writeHead(302, { Location: target.toString() }).end();
@@ -43,7 +48,11 @@ async function startStackExchange(): Promise<StackExchangeFake> {
       return json(res, 400, { error: { type: 'invalid_request', message: 'bad code' } });
     }
     issued.used = true;
-    json(res, 200, state.answer ?? (issued.scope === 'no_expiry' ? { access_token: 'se-token(1)' } : { access_token: 'se-token(2)', expires: 86400 }));
+    json(
+      res,
+      200,
+      state.answer ?? (issued.scope === 'no_expiry' ? { access_token: 'se-token(1)' } : { access_token: 'se-token(2)', expires: 86400 }),
+    );
   });
   return state;
 }
@@ -66,7 +75,10 @@ describe('the seed quick start with Stack Exchange', () => {
 
   beforeAll(async () => {
     stackExchange = await startStackExchange();
-    @Module({ imports: [AuthCodeFlowModule.forRoot({ providers: { stackexchange: seedConfiguration(stackExchange.fake) } })], providers: [ConnectStackExchange] })
+    @Module({
+      imports: [AuthCodeFlowModule.forRoot({ providers: { stackexchange: seedConfiguration(stackExchange.fake) } })],
+      providers: [ConnectStackExchange],
+    })
     class AppModule {}
     moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     await moduleRef.init();
@@ -114,7 +126,13 @@ describe('the seed quick start with Stack Exchange', () => {
     expect(tokens).toEqual({ accessToken: 'se-token(1)', tokenType: 'Bearer', raw: { access_token: 'se-token(1)' } });
     const tokenRequest = stackExchange.fake.requestsTo('/oauth/access_token/json')[0]!;
     expect(tokenRequest.headers['content-type']).toBe('application/x-www-form-urlencoded');
-    expect(tokenRequest.params).toMatchObject({ client_id: '1234', client_secret: 'se-secret((', code, redirect_uri: 'https://app.example/callback', grant_type: 'authorization_code' });
+    expect(tokenRequest.params).toMatchObject({
+      client_id: '1234',
+      client_secret: 'se-secret((',
+      code,
+      redirect_uri: 'https://app.example/callback',
+      grant_type: 'authorization_code',
+    });
     expect(await se.getTokens(user)).toEqual(tokens);
 
     // The state was single use.
@@ -131,7 +149,12 @@ describe('the seed quick start with Stack Exchange', () => {
     const code = (await stackExchange.fake.authorize(await se.getAuthorizationEndpoint(state))).get('code')!;
     const before = Date.now();
     const tokens = await se.fetchAccessToken('user-43', code, state, { postFormData: true });
-    expect(tokens).toMatchObject({ accessToken: 'se-token(3)', tokenType: 'Bearer', expiresIn: 86400, raw: { access_token: 'se-token(3)', expires: 86400 } });
+    expect(tokens).toMatchObject({
+      accessToken: 'se-token(3)',
+      tokenType: 'Bearer',
+      expiresIn: 86400,
+      raw: { access_token: 'se-token(3)', expires: 86400 },
+    });
     expect(tokens.expiresAt).toBeGreaterThanOrEqual(before + 86_400_000);
     expect(tokens.expiresAt).toBeLessThanOrEqual(Date.now() + 86_400_000);
     expect(await se.getTokens('user-43')).toEqual(tokens);

@@ -5,11 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fc from 'fast-check';
 import type { ServerResponse } from 'node:http';
 import { TOKEN_STORE, type TokensEvent, type TokenStore } from '../lib/index.js';
-import {
-  MAX_TOKEN_RESPONSE_DEPTH,
-  MAX_TOKEN_RESPONSE_KEY_LENGTH,
-  MAX_TOKEN_RESPONSE_VALUES,
-} from '../lib/auth-code-flow.constants.js';
+import { MAX_TOKEN_RESPONSE_DEPTH, MAX_TOKEN_RESPONSE_KEY_LENGTH, MAX_TOKEN_RESPONSE_VALUES } from '../lib/auth-code-flow.constants.js';
 import { TOKEN_ENDPOINT_FAILED, TOKEN_REQUEST_REJECTED, TOKEN_RESPONSE_PROBLEM } from '../lib/auth-code-flow.messages.js';
 import { FakeProvider, json } from './support/fake-provider.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from './support/http-app.js';
@@ -19,10 +15,20 @@ const runs = (numRuns: number) => ({ seed: 42, numRuns: process.env.FC_RUNS ? Nu
 
 /** Every message the callback may answer for a token endpoint's answer with `status`: our words only. */
 function allowedMessages(status: number): Set<string> {
-  const args: unknown[] = [status, MAX_TOKEN_RESPONSE_DEPTH, MAX_TOKEN_RESPONSE_VALUES, MAX_TOKEN_RESPONSE_KEY_LENGTH,
-    'expires_in', 'expires', 'refresh_token', 'scope', 'id_token'];
+  const args: unknown[] = [
+    status,
+    MAX_TOKEN_RESPONSE_DEPTH,
+    MAX_TOKEN_RESPONSE_VALUES,
+    MAX_TOKEN_RESPONSE_KEY_LENGTH,
+    'expires_in',
+    'expires',
+    'refresh_token',
+    'scope',
+    'id_token',
+  ];
   const reasons = Object.values(TOKEN_RESPONSE_PROBLEM).flatMap((problem) =>
-    typeof problem === 'function' ? args.map((arg) => (problem as (value: unknown) => string)(arg)) : [problem]);
+    typeof problem === 'function' ? args.map((arg) => (problem as (value: unknown) => string)(arg)) : [problem],
+  );
   return new Set([TOKEN_REQUEST_REJECTED('token', status), ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED('token', reason))]);
 }
 
@@ -33,7 +39,10 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
 
   beforeAll(async () => {
     provider = await FakeProvider.start();
-    running = await startHttpApp(platform, { providers: { fake: fakeClientOptions(provider, 'fake') }, onTokens: (event) => void events.push(event) });
+    running = await startHttpApp(platform, {
+      providers: { fake: fakeClientOptions(provider, 'fake') },
+      onTokens: (event) => void events.push(event),
+    });
   });
   afterAll(async () => {
     await running.close();
@@ -67,21 +76,29 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
     const answer = fc.record({
       status: fc.constantFrom(200, 400, 401, 429, 500, 503),
       contentType: fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/html'),
-      fields: fc.record({
-        error: field(fc.oneof(text, fc.jsonValue({ maxDepth: 2 }))),
-        error_description: field(text),
-        token_type: field(fc.oneof(text, fc.constant('bearer'))),
-        access_token: field(fc.oneof(text, fc.constant('at'))),
-        expires_in: field(fc.oneof(text, fc.integer())),
-      }, { requiredKeys: [] }),
+      fields: fc.record(
+        {
+          error: field(fc.oneof(text, fc.jsonValue({ maxDepth: 2 }))),
+          error_description: field(text),
+          token_type: field(fc.oneof(text, fc.constant('bearer'))),
+          access_token: field(fc.oneof(text, fc.constant('at'))),
+          expires_in: field(fc.oneof(text, fc.integer())),
+        },
+        { requiredKeys: [] },
+      ),
     });
 
     await fc.assert(
       fc.asyncProperty(answer, async ({ status, contentType, fields }) => {
         const strings = Object.values(fields).filter((value): value is string => typeof value === 'string');
-        const body = contentType === 'application/x-www-form-urlencoded'
-          ? new URLSearchParams(Object.entries(fields).filter(([, value]) => typeof value === 'string') as Array<[string, string]>).toString()
-          : contentType === 'text/html' ? strings.join('<br>') : JSON.stringify(fields);
+        const body =
+          contentType === 'application/x-www-form-urlencoded'
+            ? new URLSearchParams(
+                Object.entries(fields).filter(([, value]) => typeof value === 'string') as Array<[string, string]>,
+              ).toString()
+            : contentType === 'text/html'
+              ? strings.join('<br>')
+              : JSON.stringify(fields);
         const response = await callbackWith((res) => res.writeHead(status, { 'Content-Type': contentType }).end(body));
         if (response.status === 302) return;
         const raw = await response.text();
@@ -113,7 +130,8 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
   });
 
   it('stores a raw without __proto__ members, with Object.prototype, and leaves Object.prototype alone', async () => {
-    const body = '{"access_token":"proto","token_type":"Bearer","__proto__":{"isAdmin":true},"team":{"__proto__":{"isAdmin":true},"id":"T1"}}';
+    const body =
+      '{"access_token":"proto","token_type":"Bearer","__proto__":{"isAdmin":true},"team":{"__proto__":{"isAdmin":true},"id":"T1"}}';
     const response = await callbackWith((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body), 'grace');
     expect(response.status).toBe(302);
     const stored = (await tokenStore().get('fake', 'grace'))!;
@@ -128,17 +146,28 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
   it('answers a 503 with Retry-After with 502 after exactly one token request', async () => {
     const response = await callbackWith((res) => json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' }));
     expect(response.status).toBe(502);
-    expect(await response.json()).toEqual({ statusCode: 502, error: 'token_endpoint_error', message: 'The token request failed: the token endpoint answered HTTP 503.' });
+    expect(await response.json()).toEqual({
+      statusCode: 502,
+      error: 'token_endpoint_error',
+      message: 'The token request failed: the token endpoint answered HTTP 503.',
+    });
     expect(provider.requestsTo('/oauth/token')).toHaveLength(1);
     expect(await tokenStore().get('fake', 'ada')).toBeUndefined();
   });
 
   it("answers a provider's error text with token_request_error and a message of our own", async () => {
-    const echo = { error: `invalid_request: client_secret=${CLIENT_SECRET}\r\nSet-Cookie: a=1`, error_description: `got code=${'x'.repeat(50)}` };
+    const echo = {
+      error: `invalid_request: client_secret=${CLIENT_SECRET}\r\nSet-Cookie: a=1`,
+      error_description: `got code=${'x'.repeat(50)}`,
+    };
     const response = await callbackWith((res) => json(res, 400, echo));
     const raw = await response.text();
     expect(response.status).toBe(502);
-    expect(JSON.parse(raw)).toEqual({ statusCode: 502, error: 'token_request_error', message: 'The token request was rejected by the provider (HTTP 400).' });
+    expect(JSON.parse(raw)).toEqual({
+      statusCode: 502,
+      error: 'token_request_error',
+      message: 'The token request was rejected by the provider (HTTP 400).',
+    });
     expect(raw).not.toContain(CLIENT_SECRET);
     expect(raw).not.toContain('x'.repeat(50));
   });

@@ -52,7 +52,8 @@ export class TokenEndpointClient {
       if (remaining <= 0) throw timeoutError(request);
       try {
         // Any answer, whatever its status or Retry-After, is final: the server had the request.
-        return await this.transport.post({ url: request.url, headers, body, timeoutMs: remaining, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES });
+        const once = { url: request.url, headers, body, timeoutMs: remaining, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES };
+        return await this.transport.post(once);
       } catch (error) {
         const failure = classify(error, request);
         const delay = RETRY_BASE_DELAY_MS * 2 ** attempt;
@@ -86,11 +87,13 @@ function classify(error: unknown, request: TokenEndpointRequest): { error: Token
         error: new TokenEndpointError('response_too_large', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `the response exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`), { cause }),
         retryable: false,
       };
-    default:
+    default: {
+      const message = TOKEN_ENDPOINT_FAILED(request.operation, `network error ${code ?? 'without a code'}`);
       return {
-        error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `network error ${code ?? 'without a code'}`), { cause }),
+        error: new TokenEndpointError('network', undefined, message, { cause }),
         retryable: code !== undefined && NOT_SENT_ERRORS.has(code),
       };
+    }
   }
 }
 

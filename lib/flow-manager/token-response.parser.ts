@@ -60,7 +60,7 @@ export function parseTokenResponseBody(contentType: string, body: string): Recor
     let values = 0;
     for (const [key, value] of params) {
       checkKey(key);
-      if (++values > MAX_TOKEN_RESPONSE_VALUES) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooManyValues(MAX_TOKEN_RESPONSE_VALUES));
+      if (++values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
       if (key !== '__proto__') result[key] = value;
     }
     return result;
@@ -76,14 +76,14 @@ function boundPlainData(value: object, depth: number, count: { values: number })
   if (depth > MAX_TOKEN_RESPONSE_DEPTH) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooDeep(MAX_TOKEN_RESPONSE_DEPTH));
   if (Array.isArray(value)) {
     count.values += value.length;
-    if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooManyValues(MAX_TOKEN_RESPONSE_VALUES));
+    if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
     for (const item of value) if (typeof item === 'object' && item !== null) boundPlainData(item as object, depth + 1, count);
     return;
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   count.values += keys.length;
-  if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooManyValues(MAX_TOKEN_RESPONSE_VALUES));
+  if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
   for (const key of keys) {
     checkKey(key);
     // JSON.parse makes `__proto__` an own data member; deleting it leaves the prototype alone.
@@ -97,7 +97,13 @@ function boundPlainData(value: object, depth: number, count: { values: number })
 }
 
 function checkKey(key: string): void {
-  if (key.length > MAX_TOKEN_RESPONSE_KEY_LENGTH) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.keyTooLong(MAX_TOKEN_RESPONSE_KEY_LENGTH));
+  if (key.length > MAX_TOKEN_RESPONSE_KEY_LENGTH) {
+    throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.keyTooLong(MAX_TOKEN_RESPONSE_KEY_LENGTH));
+  }
+}
+
+function tooManyValues(): UnacceptableBody {
+  return new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooManyValues(MAX_TOKEN_RESPONSE_VALUES));
 }
 
 /**
@@ -126,7 +132,8 @@ export function toTokenSet(
   const body = parsed && normalize ? normalized(parsed, normalize, status, failed) : parsed;
 
   if (body && carriesError(body) && status < 500) {
-    throw new TokenRequestError(errorCode(body.error), errorDescription(body.error_description), status, TOKEN_REQUEST_REJECTED(operation, status));
+    const message = TOKEN_REQUEST_REJECTED(operation, status);
+    throw new TokenRequestError(errorCode(body.error), errorDescription(body.error_description), status, message);
   }
   if (status >= 500 || status < 200 || status >= 300) {
     const reason = status >= 500 ? TOKEN_RESPONSE_PROBLEM.serverError(status) : TOKEN_RESPONSE_PROBLEM.statusWithoutError(status);
@@ -208,10 +215,13 @@ function validateTokenBody(body: Record<string, unknown>, status: number, failed
 
   const tokens: TokenSet = { accessToken, tokenType, raw: body };
   // Facebook's and Stack Exchange's `expires` means `expires_in`; the standard name wins when both are sent.
-  const [field, lifetime] = isAbsent(body.expires_in) && !isAbsent(body.expires) ? ['expires', body.expires] : ['expires_in', body.expires_in];
+  const [field, lifetime] =
+    isAbsent(body.expires_in) && !isAbsent(body.expires) ? ['expires', body.expires] : ['expires_in', body.expires_in];
   if (!isAbsent(lifetime)) {
     const expiresIn = typeof lifetime === 'string' && /^\d+$/.test(lifetime) ? Number(lifetime) : lifetime;
-    if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn < 0) throw invalid(TOKEN_RESPONSE_PROBLEM.lifetimeMalformed(field));
+    if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn < 0) {
+      throw invalid(TOKEN_RESPONSE_PROBLEM.lifetimeMalformed(field));
+    }
     if (expiresIn > MAX_EXPIRES_IN_SECONDS) throw invalid(TOKEN_RESPONSE_PROBLEM.lifetimeTooLong(field));
     tokens.expiresIn = expiresIn;
     tokens.expiresAt = now + expiresIn * 1000;

@@ -44,9 +44,15 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
     return { statusCode, error: error.code, message: error.message };
   }
-  if (error instanceof StoreUnavailableError) return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STORE_UNAVAILABLE };
-  if (error instanceof StateStoreFullError) return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STATE_STORE_FULL };
-  if (error instanceof UnknownProviderError) return { statusCode: HttpStatus.NOT_FOUND, error: error.code, message: PUBLIC_UNKNOWN_PROVIDER };
+  if (error instanceof StoreUnavailableError) {
+    return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STORE_UNAVAILABLE };
+  }
+  if (error instanceof StateStoreFullError) {
+    return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STATE_STORE_FULL };
+  }
+  if (error instanceof UnknownProviderError) {
+    return { statusCode: HttpStatus.NOT_FOUND, error: error.code, message: PUBLIC_UNKNOWN_PROVIDER };
+  }
   if (error instanceof AuthCodeFlowError) return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
   logger.error(`Unexpected failure in the OAuth routes: ${error instanceof Error ? error.name : typeof error}`, error instanceof Error ? error.stack : undefined);
   return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'internal_error', message: 'The authorization could not be completed.' };

@@ -10,7 +10,11 @@ describe('copyPlainData', () => {
     copy.raw.scope.push('admin');
     copy.raw.authed_user.id = 'U2';
     copy.accessToken = 'changed';
-    expect(original).toEqual({ accessToken: 'a', expiresAt: 1, raw: { scope: ['read', 'write'], authed_user: { id: 'U1', access_token: 'x' } } });
+    expect(original).toEqual({
+      accessToken: 'a',
+      expiresAt: 1,
+      raw: { scope: ['read', 'write'], authed_user: { id: 'U1', access_token: 'x' } },
+    });
   });
 
   it('keeps primitives, null and undefined, and a null-prototype object stays one', () => {
@@ -42,15 +46,27 @@ describe('copyPlainData', () => {
   });
 
   it('property: the copy of any JSON value has the same own data and only plain prototypes', () => {
-    const withSpecialKeys = fc.jsonValue().chain((value) =>
-      fc.constantFrom('__proto__', 'constructor', 'prototype').map((key) => JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value)},"v":${JSON.stringify(value)}}`) as unknown));
+    const withSpecialKeys = fc
+      .jsonValue()
+      .chain((value) =>
+        fc
+          .constantFrom('__proto__', 'constructor', 'prototype')
+          .map((key) => JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value)},"v":${JSON.stringify(value)}}`) as unknown),
+      );
     const ownEntries = (value: unknown): unknown =>
-      Array.isArray(value) ? value.map(ownEntries)
-        : typeof value === 'object' && value !== null ? Object.keys(value).map((key) => [key, ownEntries(Object.getOwnPropertyDescriptor(value, key)!.value)])
+      Array.isArray(value)
+        ? value.map(ownEntries)
+        : typeof value === 'object' && value !== null
+          ? Object.keys(value).map((key) => [key, ownEntries(Object.getOwnPropertyDescriptor(value, key)!.value)])
           : value;
     const prototypes = (value: unknown): unknown[] =>
-      Array.isArray(value) ? value.flatMap(prototypes)
-        : typeof value === 'object' && value !== null ? [Object.getPrototypeOf(value), ...Object.keys(value).flatMap((key) => prototypes(Object.getOwnPropertyDescriptor(value, key)!.value))]
+      Array.isArray(value)
+        ? value.flatMap(prototypes)
+        : typeof value === 'object' && value !== null
+          ? [
+              Object.getPrototypeOf(value),
+              ...Object.keys(value).flatMap((key) => prototypes(Object.getOwnPropertyDescriptor(value, key)!.value)),
+            ]
           : [];
     fc.assert(
       fc.property(fc.oneof(fc.jsonValue(), withSpecialKeys), (value) => {
