@@ -7,6 +7,7 @@ import {
   FlowManagerRegistry,
   TOKEN_HTTP_TRANSPORT,
   TokenEndpointError,
+  TokenHttpFailure,
   TokenRequestError,
   type AuthCodeFlowModuleOptions,
   type FlowManager,
@@ -182,6 +183,20 @@ describe('token exchange', () => {
     const attempts = jest.spyOn(moduleRef!.get<TokenHttpTransport>(TOKEN_HTTP_TRANSPORT), 'post');
     await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'network', message: expect.stringContaining('ECONNREFUSED') });
     expect(attempts).toHaveBeenCalledTimes(3);
+  });
+
+  it("does not repeat a custom transport's error code unless it looks like one, nor retry on it", async () => {
+    let calls = 0;
+    const transport: TokenHttpTransport = {
+      post: async () => {
+        calls += 1;
+        throw new TokenHttpFailure('network', 'ECONNREFUSED\r\nclient_secret=x', 'refused?');
+      },
+    };
+    const manager = await managerFor({}, { tokenTransport: transport });
+    const error = await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ failure: 'network', message: 'The token request failed: network error without a code.' });
+    expect(calls).toBe(1);
   });
 
   it('never puts the secret, code, verifier or tokens in an error', async () => {
