@@ -15,11 +15,22 @@ export const DEFAULT_ROUTES_PATH = 'oauth';
 export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** Seconds before `expiresAt` at which a stored token already counts as expired. */
 export const EXPIRY_SKEW_SECONDS = 30;
-/** Retries of a token request that is known not to have reached the server, or that was asked to wait. */
+/** Deepest nesting of objects and arrays accepted in a token response; real ones nest two or three levels. */
+export const MAX_TOKEN_RESPONSE_DEPTH = 32;
+/** Most values (members and array items, at every level) accepted in a token response. */
+export const MAX_TOKEN_RESPONSE_VALUES = 10_000;
+/** Longest member name accepted in a token response. */
+export const MAX_TOKEN_RESPONSE_KEY_LENGTH = 256;
+/** Longest `error_description` kept from a token endpoint's error, in characters. */
+export const MAX_ERROR_DESCRIPTION_LENGTH = 512;
+/** Longest accepted `expires_in` (or `expires`): ten years, in seconds. */
+export const MAX_EXPIRES_IN_SECONDS = 10 * 365 * 24 * 60 * 60;
+/**
+ * Retries of a token request that provably never left (the connection was refused or the host not
+ * resolved): a code or refresh token that may have reached the server is never sent again.
+ */
 export const MAX_TOKEN_REQUEST_RETRIES = 2;
 export const RETRY_BASE_DELAY_MS = 100;
-/** Longest `Retry-After` we honour; a longer one fails the request at once. */
-export const MAX_RETRY_AFTER_MS = 5_000;
 /** Longest accepted callback parameter (state, code, iss, error...). */
 export const MAX_CALLBACK_PARAM_LENGTH = 4096;
 export const MAX_RETURN_TO_LENGTH = 2048;

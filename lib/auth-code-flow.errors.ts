@@ -62,10 +62,21 @@ export class InvalidCallbackError extends AuthCodeFlowError {
   }
 }
 
-/** The token endpoint answered with an OAuth error response (RFC 6749 §5.2), also when it came with HTTP 200. */
+/** {@link TokenRequestError.error} when the provider's `error` is not a short RFC 6749 §5.2 code. */
+export const INVALID_ERROR_CODE = 'invalid_error_code';
+
+/**
+ * The token endpoint answered with an OAuth error response (RFC 6749 §5.2), also when it came with HTTP 200.
+ * Its message quotes nothing of the response.
+ */
 export class TokenRequestError extends AuthCodeFlowError {
   constructor(
+    /**
+     * The provider's `error` (`invalid_grant`, ...) when it is 1 to 64 of `A-Z a-z 0-9 _ . -` (within RFC 6749
+     * §5.2's character set); anything else, an object or an overlong or odd text, is `'invalid_error_code'`.
+     */
     readonly error: string,
+    /** The provider's `error_description`, without control characters and at most 512 characters long. */
     readonly errorDescription: string | undefined,
     readonly status: number,
     message: string,
@@ -84,13 +95,20 @@ export type TokenEndpointFailure =
 
 /** The token endpoint could not be used: timeout, network failure, redirect, 5xx, unparseable or unacceptable body. */
 export class TokenEndpointError extends AuthCodeFlowError {
+  /**
+   * Seconds the provider asked to wait (`Retry-After` of a 429 or 503), when it said so. The request is not
+   * retried: it carried a code or refresh token, which is never sent twice. A new authorization may wait for it.
+   */
+  declare readonly retryAfter?: number;
+
   constructor(
     readonly failure: TokenEndpointFailure,
     readonly status: number | undefined,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfter?: number },
   ) {
-    super('token_endpoint_error', message, options);
+    super('token_endpoint_error', message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.retryAfter !== undefined) this.retryAfter = options.retryAfter;
   }
 }
 

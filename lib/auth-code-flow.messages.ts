@@ -30,6 +30,33 @@ export const CALLBACK_ISSUER_MISMATCH = 'The callback\'s "iss" does not match th
 export const CALLBACK_ISSUER_MISSING = 'The callback has no "iss" although the provider is known to send it (RFC 9207).';
 export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
   `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
-export const TOKEN_REQUEST_REJECTED = (operation: string, error: string, status: number) =>
-  `The ${operation} request was rejected with "${error}" (HTTP ${status}).`;
+// Messages built from a token, refresh or revocation endpoint's answer quote none of it: the provider's
+// `error`, `error_description` and `token_type` stay on the error's properties (filtered), never here.
+export const TOKEN_REQUEST_REJECTED = (operation: string, status: number) =>
+  `The ${operation} request was rejected by the provider (HTTP ${status}).`;
 export const TOKEN_ENDPOINT_FAILED = (operation: string, reason: string) => `The ${operation} request failed: ${reason}.`;
+
+/** Why a token endpoint's answer is unusable, for {@link TOKEN_ENDPOINT_FAILED}; in our words only. */
+export const TOKEN_RESPONSE_PROBLEM = {
+  redirect: (status: number) => `the token endpoint answered with a redirect (HTTP ${status}), which is never followed`,
+  serverError: (status: number) => `the token endpoint answered HTTP ${status}`,
+  statusWithoutError: (status: number) => `the token endpoint answered HTTP ${status} without an OAuth error`,
+  unparseable: 'the token response is neither JSON nor form-encoded',
+  tooDeep: (maxDepth: number) => `the token response nests deeper than ${maxDepth} levels`,
+  tooManyValues: (maxValues: number) => `the token response holds more than ${maxValues} values`,
+  keyTooLong: (maxLength: number) => `the token response has a member name longer than ${maxLength} characters`,
+  normalizerFailed: 'normalizeTokenResponse threw',
+  normalizerNotObject: 'normalizeTokenResponse did not return an object',
+  noAccessToken: 'the token response has no access_token',
+  unsupportedTokenType: 'the token type is not supported',
+  lifetimeMalformed: (field: string) => `${field} is not a non-negative integer`,
+  lifetimeTooLong: (field: string) => `${field} is more than ten years`,
+  notAString: (field: string) => `${field} is not a string`,
+} as const;
+
+/** What the routes answer for an unavailable store: no store, command or host named. */
+export const PUBLIC_STORE_UNAVAILABLE = 'The service is temporarily unavailable; try again in a moment.';
+/** What the routes answer when the in-memory state store is full. */
+export const PUBLIC_STATE_STORE_FULL = 'Too many authorizations are pending; try again in a moment.';
+/** What the routes answer for a provider name that is not configured (the configured names stay private). */
+export const PUBLIC_UNKNOWN_PROVIDER = 'No such OAuth provider.';

@@ -7,6 +7,7 @@ import {
   FlowManagerRegistry,
   TOKEN_HTTP_TRANSPORT,
   TokenEndpointError,
+  TokenHttpFailure,
   TokenRequestError,
   type AuthCodeFlowModuleOptions,
   type FlowManager,
@@ -157,24 +158,23 @@ describe('token exchange', () => {
     expect(await manager.getTokens('ada')).toBeUndefined();
   });
 
-  it('retries a 503 with a short Retry-After, and succeeds', async () => {
-    let calls = 0;
-    provider.on('POST', '/oauth/token', (_request, res) => {
-      calls += 1;
-      if (calls === 1) return json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' });
-      return json(res, 200, { access_token: 'after-retry', token_type: 'bearer' });
-    });
+  it.each([
+    ['a 503 with Retry-After: 0', 503, { 'Retry-After': '0' }, 0],
+    ['a 503 with a Retry-After date', 503, { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() }, expect.any(Number)],
+    ['a 429 with Retry-After: 1', 429, { 'Retry-After': '1' }, 1],
+    ['a 503 without Retry-After', 503, {}, undefined],
+  ])('never re-sends the code after %s: one request, TokenEndpointError http_status with retryAfter', async (_name, status, headers, retryAfter) => {
+    // A 429's OAuth error would be a TokenRequestError; a rate limiter in front of the server sends none.
+    const body = status === 429 ? { message: 'Too Many Requests' } : { error: 'temporarily_unavailable' };
+    provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, headers));
     const manager = await managerFor();
-    const { tokens } = await manager.handleCallback('ada', await startFlow(manager));
-    expect(tokens.accessToken).toBe('after-retry');
-    expect(tokenRequests()).toHaveLength(2);
-  });
-
-  it('does not wait for a Retry-After longer than it may, and does not retry a 503 without one', async () => {
-    provider.on('POST', '/oauth/token', (_request, res) => json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '3600' }));
-    const manager = await managerFor();
-    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'http_status', status: 503 });
+    const error = (await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught)) as TokenEndpointError;
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error).toMatchObject({ failure: 'http_status', status, message: expect.stringContaining(`the token endpoint answered HTTP ${status}`) });
+    expect(error.retryAfter).toEqual(retryAfter);
+    // The code reached the server once: a second request could redeem it twice (RFC 6749 §4.1.2).
     expect(tokenRequests()).toHaveLength(1);
+    expect(await manager.getTokens('ada')).toBeUndefined();
   });
 
   it('retries a refused connection (the request was never sent), then reports it', async () => {
@@ -183,6 +183,20 @@ describe('token exchange', () => {
     const attempts = jest.spyOn(moduleRef!.get<TokenHttpTransport>(TOKEN_HTTP_TRANSPORT), 'post');
     await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'network', message: expect.stringContaining('ECONNREFUSED') });
     expect(attempts).toHaveBeenCalledTimes(3);
+  });
+
+  it("does not repeat a custom transport's error code unless it looks like one, nor retry on it", async () => {
+    let calls = 0;
+    const transport: TokenHttpTransport = {
+      post: async () => {
+        calls += 1;
+        throw new TokenHttpFailure('network', 'ECONNREFUSED\r\nclient_secret=x', 'refused?');
+      },
+    };
+    const manager = await managerFor({}, { tokenTransport: transport });
+    const error = await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ failure: 'network', message: 'The token request failed: network error without a code.' });
+    expect(calls).toBe(1);
   });
 
   it('never puts the secret, code, verifier or tokens in an error', async () => {

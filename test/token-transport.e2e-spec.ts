@@ -3,9 +3,13 @@
 // requests direct). Both must hold the same bounds: the whole-exchange timeout, the size cap, no
 // redirects, compressed bodies, and no request body where an app's global axios interceptors can see it.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import type { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import {
   AuthCodeFlowModule,
@@ -198,5 +202,77 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env, options, expec
     reply((res) => res.writeHead(302, { Location: `${provider.url}/oauth/token` }).end());
     await expect(exchange()).rejects.toMatchObject({ failure: 'redirect' });
     expect(provider.requestsTo('/oauth/token')).toHaveLength(2);
+  });
+});
+
+/** Decoders of earlier tests: one that was never destroyed must not count in a later test. */
+const retiredDecoders = new WeakSet<Readable>();
+
+/**
+ * Counts what every zlib decoder emits, by wrapping `emit` on the decoder classes' prototypes (the
+ * transports create their decoders with zlib's factories, which these prototypes serve).
+ */
+function instrumentDecoders(): { emitted: Map<Readable, number>; restore(): void } {
+  const samples = [zlib.createGunzip(), zlib.createInflate(), zlib.createUnzip(), zlib.createBrotliDecompress()];
+  const prototypes = samples.map((sample) => Object.getPrototypeOf(sample) as { emit: (event: string | symbol, ...args: unknown[]) => boolean });
+  samples.forEach((sample) => sample.destroy());
+  const emitted = new Map<Readable, number>();
+  for (const prototype of prototypes) {
+    const inherited = prototype.emit;
+    prototype.emit = function (this: Readable, event: string | symbol, ...args: unknown[]) {
+      if (event === 'data' && !retiredDecoders.has(this)) emitted.set(this, (emitted.get(this) ?? 0) + (args[0] as Buffer).length);
+      return inherited.call(this, event, ...args);
+    };
+  }
+  return {
+    emitted,
+    restore: () => {
+      prototypes.forEach((prototype) => delete (prototype as { emit?: unknown }).emit);
+      for (const decoder of emitted.keys()) retiredDecoders.add(decoder);
+    },
+  };
+}
+
+describe('a compression bomb', () => {
+  const CAP = 1024 * 1024;
+  // 50 MiB of zeros: about 50 KB gzipped or deflated, 89 bytes as brotli.
+  const zeros = Buffer.alloc(50 * 1024 * 1024);
+  const bombs: Record<string, Buffer> = {
+    gzip: gzipSync(zeros, { level: 9 }),
+    deflate: deflateSync(zeros, { level: 9 }),
+    br: brotliCompressSync(zeros, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
+  };
+  let provider: FakeProvider;
+  const transports: Array<[string, () => TokenHttpTransport & { onModuleDestroy?(): void }]> = [
+    ['node-http', () => new NodeHttpTokenTransport()],
+    ['http-service', () => new HttpServiceTokenTransport(new HttpService(axios.create()))],
+  ];
+
+  beforeAll(async () => {
+    provider = await FakeProvider.start();
+  });
+  afterAll(() => provider.close());
+
+  describe.each(transports)('through %s', (name, create) => {
+    it.each(Object.keys(bombs))('of %s fails as response_too_large, and its decoder is destroyed having emitted at most the cap and a chunk', async (encoding) => {
+      provider.on('POST', '/bomb', (_request, res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding }).end(bombs[encoding]));
+      const transport = create();
+      const decoders = instrumentDecoders();
+      try {
+        const failure = await transport
+          .post({ url: `${provider.url}/bomb`, headers: { 'Content-Type': 'application/json' }, body: '{}', timeoutMs: 10_000, maxResponseBytes: CAP })
+          .catch((caught: unknown) => caught);
+        expect(failure).toMatchObject({ name: 'TokenHttpFailure', kind: 'response_too_large' });
+        expect(decoders.emitted.size).toBe(1);
+        const [[decoder]] = [...decoders.emitted];
+        // Destroyed by the time the failure is reported: nothing more is inflated.
+        if (name === 'node-http') expect(decoder.destroyed).toBe(true);
+        if (!decoder.closed) await once(decoder, 'close');
+        expect(decoders.emitted.get(decoder)).toBeLessThanOrEqual(CAP + 64 * 1024);
+      } finally {
+        decoders.restore();
+        transport.onModuleDestroy?.();
+      }
+    });
   });
 });

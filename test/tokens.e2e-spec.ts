@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { FlowManagerRegistry, TOKEN_STORE, TokenRequestError, type FlowManager, type TokensEvent, type TokenStore } from '../lib/index.js';
+import { FlowManagerRegistry, TOKEN_STORE, TokenEndpointError, TokenRequestError, type FlowManager, type TokensEvent, type TokenStore } from '../lib/index.js';
 import { FakeProvider, json } from './support/fake-provider.js';
 import { compileWith, fakeClientOptions } from './support/testing-module.js';
 
@@ -88,6 +88,21 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
     expect(provider.requests).toHaveLength(0);
   });
 
+  it('never re-sends a refresh token after a 503 or 429 with Retry-After, and keeps the stored tokens', async () => {
+    const first = await connect();
+    for (const [status, body] of [[503, { error: 'temporarily_unavailable' }], [429, 'Too Many Requests']] as const) {
+      await expireStored();
+      provider.reset();
+      provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, { 'Retry-After': '0' }));
+      const error = (await manager.getTokens('ada').catch((caught: unknown) => caught)) as TokenEndpointError;
+      expect(error).toBeInstanceOf(TokenEndpointError);
+      expect(error).toMatchObject({ failure: 'http_status', status, retryAfter: 0 });
+      // The server had the refresh token: with rotation, a second request could revoke the whole grant.
+      expect(provider.requestsTo('/oauth/token')).toHaveLength(1);
+      expect((await tokenStore.get('fake', 'ada'))!.refreshToken).toBe(first.refreshToken);
+    }
+  });
+
   it('reports a rejected refresh as TokenRequestError', async () => {
     await connect();
     await expect(manager.refreshAccessToken('not-a-refresh-token')).rejects.toBeInstanceOf(TokenRequestError);
@@ -102,10 +117,11 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
     expect(await manager.getTokens('ada')).toBeUndefined();
   });
 
-  it('keeps the tokens when revocation fails', async () => {
-    provider.on('POST', '/oauth/revoke', (_request, res) => json(res, 503, { error: 'temporarily_unavailable' }));
+  it('keeps the tokens when revocation fails, and never re-sends the token after a Retry-After', async () => {
+    provider.on('POST', '/oauth/revoke', (_request, res) => json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' }));
     await connect('ada', '/oauth/revoke');
     await expect(manager.revokeTokens('ada')).rejects.toMatchObject({ failure: 'http_status', status: 503 });
+    expect(provider.requestsTo('/oauth/revoke')).toHaveLength(1);
     expect(await manager.getTokens('ada')).toBeDefined();
   });
 });

@@ -1,13 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  MAX_RETRY_AFTER_MS,
-  MAX_TOKEN_REQUEST_RETRIES,
-  MAX_TOKEN_RESPONSE_BYTES,
-  RETRY_BASE_DELAY_MS,
-} from '../auth-code-flow.constants.js';
+import { MAX_TOKEN_REQUEST_RETRIES, MAX_TOKEN_RESPONSE_BYTES, RETRY_BASE_DELAY_MS } from '../auth-code-flow.constants.js';
 import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
-import { TokenHttpFailure, type TokenHttpResponse, type TokenHttpTransport } from '../transport/token-http.transport.js';
+import { TokenHttpFailure, type TokenHttpTransport } from '../transport/token-http.transport.js';
 import { TOKEN_HTTP_TRANSPORT } from '../transport/token-transport.provider.js';
 import { formEncodePairs } from '../utils/url.util.js';
 import type { RawTokenResponse } from './token-response.parser.js';
@@ -24,12 +19,20 @@ export interface TokenEndpointRequest {
   timeoutMs: number;
 }
 
-/** Connection errors raised before any byte of the request reached the server: a retry cannot redeem a code twice. */
+/**
+ * Failures that prove the request never left: the connection was refused, or the host name did not resolve.
+ * Everything else (a reset, a timeout, any answer, a 503 with `Retry-After` included) may follow a request
+ * the server received, so it is never retried.
+ */
 const NOT_SENT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/** A system error code as Node and axios spell them; a custom transport's code of any other form is not repeated. */
+const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
 
 /**
  * POSTs to a token endpoint through the module's {@link TokenHttpTransport}: bounds the whole exchange,
- * retries included, by one deadline, and retries only what is safe (RFC 6749 §4.1.2: a code is single use).
+ * retries included, by one deadline. A request carries a code or a refresh token, which the server may
+ * redeem or rotate on receipt (RFC 6749 §4.1.2, §10.4), so it is sent at most once: only a request that
+ * provably never left is retried.
  */
 @Injectable()
 export class TokenEndpointClient {
@@ -47,9 +50,10 @@ export class TokenEndpointClient {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw timeoutError(request);
-      let response: TokenHttpResponse;
       try {
-        response = await this.transport.post({ url: request.url, headers, body, timeoutMs: remaining, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES });
+        // Any answer, whatever its status or Retry-After, is final: the server had the request.
+        const once = { url: request.url, headers, body, timeoutMs: remaining, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES };
+        return await this.transport.post(once);
       } catch (error) {
         const failure = classify(error, request);
         const delay = RETRY_BASE_DELAY_MS * 2 ** attempt;
@@ -59,29 +63,8 @@ export class TokenEndpointClient {
         }
         throw failure.error;
       }
-      const retryAfter = retryAfterMs(response);
-      if (retryAfter !== undefined && attempt < MAX_TOKEN_REQUEST_RETRIES && Date.now() + retryAfter < deadline) {
-        await sleep(retryAfter);
-        continue;
-      }
-      return response;
     }
   }
-}
-
-/** `Retry-After` of a 429 or 503, in milliseconds, when it is short enough to wait for. */
-function retryAfterMs(response: TokenHttpResponse): number | undefined {
-  if (response.status !== 429 && response.status !== 503) return undefined;
-  const header = response.retryAfter?.trim();
-  if (!header) return undefined;
-  let ms: number;
-  if (/^\d+$/.test(header)) ms = Number(header) * 1000;
-  else {
-    const date = Date.parse(header);
-    if (Number.isNaN(date)) return undefined;
-    ms = Math.max(0, date - Date.now());
-  }
-  return ms <= MAX_RETRY_AFTER_MS ? ms : undefined;
 }
 
 function timeoutError(request: TokenEndpointRequest): TokenEndpointError {
@@ -94,7 +77,8 @@ function classify(error: unknown, request: TokenEndpointRequest): { error: Token
     const cause = new Error(error instanceof Error ? error.name : 'unknown failure');
     return { error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, 'unexpected failure'), { cause }), retryable: false };
   }
-  const cause = new Error(error.code ?? error.kind);
+  const code = error.code !== undefined && ERROR_CODE.test(error.code) ? error.code : undefined;
+  const cause = new Error(code ?? error.kind);
   switch (error.kind) {
     case 'timeout':
       return { error: timeoutError(request), retryable: false };
@@ -103,11 +87,13 @@ function classify(error: unknown, request: TokenEndpointRequest): { error: Token
         error: new TokenEndpointError('response_too_large', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `the response exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`), { cause }),
         retryable: false,
       };
-    default:
+    default: {
+      const message = TOKEN_ENDPOINT_FAILED(request.operation, `network error ${code ?? 'without a code'}`);
       return {
-        error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `network error ${error.code ?? 'without a code'}`), { cause }),
-        retryable: error.code !== undefined && NOT_SENT_ERRORS.has(error.code),
+        error: new TokenEndpointError('network', undefined, message, { cause }),
+        retryable: code !== undefined && NOT_SENT_ERRORS.has(code),
       };
+    }
   }
 }
 

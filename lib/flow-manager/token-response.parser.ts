@@ -1,16 +1,40 @@
-import { TokenEndpointError, TokenRequestError } from '../auth-code-flow.errors.js';
-import { TOKEN_ENDPOINT_FAILED, TOKEN_REQUEST_REJECTED } from '../auth-code-flow.messages.js';
+import {
+  MAX_ERROR_DESCRIPTION_LENGTH,
+  MAX_EXPIRES_IN_SECONDS,
+  MAX_TOKEN_RESPONSE_DEPTH,
+  MAX_TOKEN_RESPONSE_KEY_LENGTH,
+  MAX_TOKEN_RESPONSE_VALUES,
+  SAFE_ERROR_CODE,
+} from '../auth-code-flow.constants.js';
+import { INVALID_ERROR_CODE, TokenEndpointError, TokenRequestError } from '../auth-code-flow.errors.js';
+import { TOKEN_ENDPOINT_FAILED, TOKEN_REQUEST_REJECTED, TOKEN_RESPONSE_PROBLEM } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 
 export interface RawTokenResponse {
   status: number;
   contentType: string;
+  /** The `Retry-After` header, if any. */
+  retryAfter?: string;
   body: string;
 }
 
 /**
+ * The token types a token set may carry (RFC 6749 §7.1: a client must not use a type it does not
+ * understand), lower-cased. DPoP (RFC 9449) joins here when the module supports it.
+ */
+const SUPPORTED_TOKEN_TYPES: ReadonlySet<string> = new Set(['bearer']);
+/** `TokenSet.tokenType` of a successful response without `token_type` (RFC 6750's spelling). */
+export const DEFAULT_TOKEN_TYPE = 'Bearer';
+
+/** A body that parsed but breaks one of the bounds on `raw`. */
+class UnacceptableBody extends Error {}
+
+/**
  * Parses a token endpoint body: JSON, or `application/x-www-form-urlencoded` as GitHub sends by default.
- * Returns undefined when the body is neither.
+ * Returns undefined when the body is neither. The result is plain data that any store can copy: at most
+ * {@link MAX_TOKEN_RESPONSE_DEPTH} levels deep, {@link MAX_TOKEN_RESPONSE_VALUES} values and member
+ * names of at most {@link MAX_TOKEN_RESPONSE_KEY_LENGTH} characters (else it throws `UnacceptableBody`), and
+ * without `__proto__` members, which an assignment-based copy or merge would turn into a prototype.
  */
 export function parseTokenResponseBody(contentType: string, body: string): Record<string, unknown> | undefined {
   // The usual body, bare JSON, is parsed as it is; only other bodies pay for a trimmed copy.
@@ -18,27 +42,74 @@ export function parseTokenResponseBody(contentType: string, body: string): Recor
   const semicolon = contentType.indexOf(';');
   const mediaType = (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
   if (mediaType === 'application/json' || mediaType.endsWith('+json') || trimmed.startsWith('{')) {
+    let parsed: unknown;
     try {
-      const parsed: unknown = JSON.parse(trimmed);
-      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+      // V8's JSON.parse does not recurse, so any depth parses; the walk below bounds it.
+      parsed = JSON.parse(trimmed);
     } catch {
       return undefined;
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    boundPlainData(parsed, 1, { values: 0 });
+    return parsed as Record<string, unknown>;
   }
   if (mediaType === 'application/x-www-form-urlencoded' || mediaType === 'text/plain') {
     const params = new URLSearchParams(trimmed);
     if (!params.has('access_token') && !params.has('error')) return undefined;
     const result: Record<string, unknown> = {};
-    for (const [key, value] of params) result[key] = value;
+    let values = 0;
+    for (const [key, value] of params) {
+      checkKey(key);
+      if (++values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
+      if (key !== '__proto__') result[key] = value;
+    }
     return result;
   }
   return undefined;
 }
 
 /**
+ * Checks JSON.parse's output against the bounds, in place, and deletes its own `__proto__` members.
+ * The recursion is bounded by the depth check, so a body nested 100,000 levels deep fails cleanly.
+ */
+function boundPlainData(value: object, depth: number, count: { values: number }): void {
+  if (depth > MAX_TOKEN_RESPONSE_DEPTH) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooDeep(MAX_TOKEN_RESPONSE_DEPTH));
+  if (Array.isArray(value)) {
+    count.values += value.length;
+    if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
+    for (const item of value) if (typeof item === 'object' && item !== null) boundPlainData(item as object, depth + 1, count);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  count.values += keys.length;
+  if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
+  for (const key of keys) {
+    checkKey(key);
+    // JSON.parse makes `__proto__` an own data member; deleting it leaves the prototype alone.
+    if (key === '__proto__') {
+      delete record[key];
+      continue;
+    }
+    const item = record[key];
+    if (typeof item === 'object' && item !== null) boundPlainData(item, depth + 1, count);
+  }
+}
+
+function checkKey(key: string): void {
+  if (key.length > MAX_TOKEN_RESPONSE_KEY_LENGTH) {
+    throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.keyTooLong(MAX_TOKEN_RESPONSE_KEY_LENGTH));
+  }
+}
+
+function tooManyValues(): UnacceptableBody {
+  return new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooManyValues(MAX_TOKEN_RESPONSE_VALUES));
+}
+
+/**
  * Turns a token endpoint response into a `TokenSet`, or throws: an OAuth error (RFC 6749 §5.2, also inside
- * an HTTP 200) is a `TokenRequestError`; anything else unusable is a `TokenEndpointError`. Nothing from the
- * body but the provider's `error` and `error_description` reaches an error.
+ * an HTTP 200) is a `TokenRequestError`; anything else unusable is a `TokenEndpointError`. No message quotes
+ * the body: only a filtered `error` and `error_description` reach the error's properties.
  */
 export function toTokenSet(
   response: RawTokenResponse,
@@ -47,40 +118,111 @@ export function toTokenSet(
   now = Date.now(),
 ): TokenSet {
   const { status } = response;
-  if (status >= 300 && status < 400) {
-    throw new TokenEndpointError('redirect', status, TOKEN_ENDPOINT_FAILED(operation, `the token endpoint answered with a redirect (HTTP ${status}), which is never followed`));
+  const failed = (reason: string) => TOKEN_ENDPOINT_FAILED(operation, reason);
+  if (status >= 300 && status < 400) throw new TokenEndpointError('redirect', status, failed(TOKEN_RESPONSE_PROBLEM.redirect(status)));
+
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    parsed = parseTokenResponseBody(response.contentType, response.body);
+  } catch (error) {
+    if (!(error instanceof UnacceptableBody)) throw error;
+    // Outside 2xx the body only matters as an OAuth error; an unacceptable one is no body.
+    if (status >= 200 && status < 300) throw new TokenEndpointError('invalid_response', status, failed(error.message));
   }
-  const parsed = parseTokenResponseBody(response.contentType, response.body);
-  const body = parsed && normalize ? normalize(parsed) : parsed;
-  if (body && typeof body.error === 'string' && body.error !== '' && status < 500) {
-    const description = typeof body.error_description === 'string' ? body.error_description : undefined;
-    throw new TokenRequestError(body.error, description, status, TOKEN_REQUEST_REJECTED(operation, body.error, status));
+  const body = parsed && normalize ? normalized(parsed, normalize, status, failed) : parsed;
+
+  if (body && carriesError(body) && status < 500) {
+    const message = TOKEN_REQUEST_REJECTED(operation, status);
+    throw new TokenRequestError(errorCode(body.error), errorDescription(body.error_description), status, message);
   }
-  if (status >= 500) {
-    throw new TokenEndpointError('http_status', status, TOKEN_ENDPOINT_FAILED(operation, `the token endpoint answered HTTP ${status}`));
+  if (status >= 500 || status < 200 || status >= 300) {
+    const reason = status >= 500 ? TOKEN_RESPONSE_PROBLEM.serverError(status) : TOKEN_RESPONSE_PROBLEM.statusWithoutError(status);
+    const retryAfter = status === 429 || status === 503 ? retryAfterSeconds(response.retryAfter, now) : undefined;
+    throw new TokenEndpointError('http_status', status, failed(reason), retryAfter === undefined ? undefined : { retryAfter });
   }
-  if (status < 200 || status >= 300) {
-    throw new TokenEndpointError('http_status', status, TOKEN_ENDPOINT_FAILED(operation, `the token endpoint answered HTTP ${status} without an OAuth error`));
-  }
-  if (!body) {
-    throw new TokenEndpointError('invalid_response', status, TOKEN_ENDPOINT_FAILED(operation, 'the token response is neither JSON nor form-encoded'));
-  }
-  return validateTokenBody(body, status, operation, now);
+  if (!body) throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.unparseable));
+  return validateTokenBody(body, status, failed, now);
 }
 
-function validateTokenBody(body: Record<string, unknown>, status: number, operation: string, now: number): TokenSet {
-  const invalid = (reason: string) => new TokenEndpointError('invalid_response', status, TOKEN_ENDPOINT_FAILED(operation, reason));
+function normalized(
+  body: Record<string, unknown>,
+  normalize: (body: Record<string, unknown>) => Record<string, unknown>,
+  status: number,
+  failed: (reason: string) => string,
+): Record<string, unknown> {
+  let result: unknown;
+  try {
+    result = normalize(body);
+  } catch (error) {
+    // The normaliser's error may quote the body: only its name is kept.
+    const cause = new Error(error instanceof Error ? error.name : 'unknown failure');
+    throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.normalizerFailed), { cause });
+  }
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.normalizerNotObject));
+  }
+  return result as Record<string, unknown>;
+}
+
+/**
+ * The body is an error response: its `error` is a non-empty string, or an object (as Graph-style APIs send,
+ * when no normaliser flattened it) in a body without an access token.
+ */
+function carriesError(body: Record<string, unknown>): boolean {
+  const { error } = body;
+  if (typeof error === 'string') return error !== '';
+  return typeof error === 'object' && error !== null && typeof body.access_token !== 'string';
+}
+
+/** RFC 6749 §5.2 codes are NQSCHARs; only a short code of a narrower, unremarkable set is kept. */
+function errorCode(value: unknown): string {
+  return typeof value === 'string' && SAFE_ERROR_CODE.test(value) ? value : INVALID_ERROR_CODE;
+}
+
+/** C0 and C1 controls (CR and LF among them), the line and paragraph separators, and the bidirectional controls. */
+const UNSAFE_CHARACTERS = /[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+
+function errorDescription(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  // Clean a bounded prefix only: a 1 MiB description costs no more than a short one.
+  let cleaned = value.slice(0, MAX_ERROR_DESCRIPTION_LENGTH * 4).replace(UNSAFE_CHARACTERS, '');
+  if (cleaned.length > MAX_ERROR_DESCRIPTION_LENGTH) {
+    const cut = MAX_ERROR_DESCRIPTION_LENGTH - (isHighSurrogate(cleaned.charCodeAt(MAX_ERROR_DESCRIPTION_LENGTH - 1)) ? 1 : 0);
+    cleaned = cleaned.slice(0, cut);
+  }
+  return cleaned.trim() === '' ? undefined : cleaned;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3) in whole seconds from `now`, or undefined when absent or unreadable. */
+function retryAfterSeconds(header: string | undefined, now: number): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d{1,10}$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+function validateTokenBody(body: Record<string, unknown>, status: number, failed: (reason: string) => string, now: number): TokenSet {
+  const invalid = (reason: string) => new TokenEndpointError('invalid_response', status, failed(reason));
   const accessToken = body.access_token;
-  if (typeof accessToken !== 'string' || accessToken === '') throw invalid('the token response has no access_token');
-  const tokenType = body.token_type;
-  if (typeof tokenType !== 'string' || tokenType === '') throw invalid('the token response has no token_type');
-  // RFC 6749 §7.1: a client must not use a token whose type it does not understand.
-  if (tokenType.toLowerCase() !== 'bearer') throw invalid(`the token type "${tokenType.slice(0, 40)}" is not supported`);
+  if (typeof accessToken !== 'string' || accessToken === '') throw invalid(TOKEN_RESPONSE_PROBLEM.noAccessToken);
+  const tokenType = tokenTypeOf(body.token_type);
+  if (tokenType === undefined) throw invalid(TOKEN_RESPONSE_PROBLEM.unsupportedTokenType);
 
   const tokens: TokenSet = { accessToken, tokenType, raw: body };
-  if (body.expires_in !== undefined && body.expires_in !== null && body.expires_in !== '') {
-    const expiresIn = typeof body.expires_in === 'string' && /^\d+$/.test(body.expires_in) ? Number(body.expires_in) : body.expires_in;
-    if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn < 0) throw invalid('expires_in is not a non-negative integer');
+  // Facebook's and Stack Exchange's `expires` means `expires_in`; the standard name wins when both are sent.
+  const [field, lifetime] =
+    isAbsent(body.expires_in) && !isAbsent(body.expires) ? ['expires', body.expires] : ['expires_in', body.expires_in];
+  if (!isAbsent(lifetime)) {
+    const expiresIn = typeof lifetime === 'string' && /^\d+$/.test(lifetime) ? Number(lifetime) : lifetime;
+    if (typeof expiresIn !== 'number' || !Number.isSafeInteger(expiresIn) || expiresIn < 0) {
+      throw invalid(TOKEN_RESPONSE_PROBLEM.lifetimeMalformed(field));
+    }
+    if (expiresIn > MAX_EXPIRES_IN_SECONDS) throw invalid(TOKEN_RESPONSE_PROBLEM.lifetimeTooLong(field));
     tokens.expiresIn = expiresIn;
     tokens.expiresAt = now + expiresIn * 1000;
   }
@@ -93,8 +235,22 @@ function validateTokenBody(body: Record<string, unknown>, status: number, operat
   return tokens;
 }
 
+/**
+ * The token set's type: a supported `token_type` as the provider spelled it, {@link DEFAULT_TOKEN_TYPE}
+ * when the response has none (what the seed, passport-oauth2 and Authlib assume; RFC 6750 is the only
+ * deployed type), undefined for any other.
+ */
+function tokenTypeOf(value: unknown): string | undefined {
+  if (isAbsent(value)) return DEFAULT_TOKEN_TYPE;
+  return typeof value === 'string' && SUPPORTED_TOKEN_TYPES.has(value.toLowerCase()) ? value : undefined;
+}
+
+function isAbsent(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}
+
 function optionalString(value: unknown, field: string, invalid: (reason: string) => Error): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw invalid(`${field} is not a string`);
+  if (isAbsent(value)) return undefined;
+  if (typeof value !== 'string') throw invalid(TOKEN_RESPONSE_PROBLEM.notAString(field));
   return value;
 }

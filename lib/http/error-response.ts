@@ -1,5 +1,6 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import { SAFE_ERROR_CODE } from '../auth-code-flow.constants.js';
+import { PUBLIC_STATE_STORE_FULL, PUBLIC_STORE_UNAVAILABLE, PUBLIC_UNKNOWN_PROVIDER } from '../auth-code-flow.messages.js';
 import {
   AuthCodeFlowError,
   AuthorizationError,
@@ -25,7 +26,9 @@ const logger = new Logger('AuthCodeFlow');
 /**
  * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
  * provider's token endpoint, 503 for an unavailable store. Messages come from our own errors, which hold
- * no secret, code or token; anything unexpected becomes a generic 500 without details, and is logged.
+ * no secret, code, token or provider text; a store's or the registry's error, whose message names
+ * infrastructure (Redis, a command) or the configured providers, answers a fixed sentence instead. Anything
+ * unexpected becomes a generic 500 without details, and is logged.
  */
 export function toFlowErrorBody(error: unknown): FlowErrorBody {
   if (error instanceof InvalidCallbackError || error instanceof InvalidStateError) {
@@ -41,10 +44,15 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
     return { statusCode, error: error.code, message: error.message };
   }
-  if (error instanceof StoreUnavailableError || error instanceof StateStoreFullError) {
-    return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: error.message };
+  if (error instanceof StoreUnavailableError) {
+    return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STORE_UNAVAILABLE };
   }
-  if (error instanceof UnknownProviderError) return { statusCode: HttpStatus.NOT_FOUND, error: error.code, message: error.message };
+  if (error instanceof StateStoreFullError) {
+    return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STATE_STORE_FULL };
+  }
+  if (error instanceof UnknownProviderError) {
+    return { statusCode: HttpStatus.NOT_FOUND, error: error.code, message: PUBLIC_UNKNOWN_PROVIDER };
+  }
   if (error instanceof AuthCodeFlowError) return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
   logger.error(`Unexpected failure in the OAuth routes: ${error instanceof Error ? error.name : typeof error}`, error instanceof Error ? error.stack : undefined);
   return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'internal_error', message: 'The authorization could not be completed.' };

@@ -43,8 +43,10 @@ export interface FlowManagerOptions {
   /** Token revocation endpoint (RFC 7009): a path appended to `baseUri`, or an absolute URL. */
   revocationPath?: string;
   /**
-   * Adapts a provider's token response to RFC 6749 §5.1 before it is validated, e.g. a missing
-   * `token_type` or an `expires` field. Presets set it; it receives the parsed body and returns the body to validate.
+   * Adapts a provider's token response to RFC 6749 §5.1 before it is validated, e.g. a scope array or an
+   * error object (a missing `token_type` and an `expires` field need none). Presets set it; it receives the
+   * parsed body and returns the body to validate, which becomes `raw`. If it throws, the exchange fails with
+   * `TokenEndpointError('invalid_response')`.
    */
   normalizeTokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>;
   /**

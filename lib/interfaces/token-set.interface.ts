@@ -1,7 +1,7 @@
 /** A normalised token endpoint response (RFC 6749 §5.1). */
 export interface TokenSet {
   accessToken: string;
-  /** As the provider sent it, e.g. `bearer` or `Bearer`. */
+  /** As the provider sent it, e.g. `bearer` or `Bearer`; `Bearer` when the response had no `token_type`. */
   tokenType: string;
   /** Lifetime in seconds, as the provider said. */
   expiresIn?: number;
@@ -10,6 +10,9 @@ export interface TokenSet {
   refreshToken?: string;
   scope?: string;
   idToken?: string;
-  /** The whole parsed token response (JSON or form-encoded). */
+  /**
+   * The whole parsed token response (JSON or form-encoded), as `normalizeTokenResponse` returned it when
+   * there is one: plain data at most 32 levels deep, without `__proto__` members.
+   */
   raw: Record<string, unknown>;
 }

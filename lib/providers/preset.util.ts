@@ -97,6 +97,10 @@ export function pipe(...steps: Array<(body: TokenBody) => TokenBody>): (body: To
 /**
  * A successful response without `token_type`: the provider issues bearer tokens only, so `bearer` is
  * what it means. A present but different type is left alone, so that it is still refused (RFC 6749 §7.1).
+ *
+ * Redundant since the parser takes any successful response without `token_type` as `Bearer`: with it,
+ * `raw` gains a `token_type` the provider never sent and `tokenType` is `bearer` instead of `Bearer`.
+ * Kept for the presets that still name it, until they drop it.
  */
 export function defaultBearer(body: TokenBody): TokenBody {
   if (typeof body.access_token !== 'string' || typeof body.error === 'string') return body;

@@ -1,6 +1,7 @@
 import type { OnModuleDestroy } from '@nestjs/common';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type TokenHttpTransport } from './token-http.transport.js';
 
@@ -34,10 +35,18 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
     const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) };
     return new Promise((resolve, reject) => {
       let settled = false;
+      let response: { res: IncomingMessage; stream: Readable; onData: (chunk: Buffer) => void } | undefined;
       const fail = (kind: TokenHttpFailure['kind'], code: string | undefined, message: string) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (response) {
+          // A decoder keeps inflating what it has buffered unless it is destroyed (a gzip bomb would go on
+          // well past the cap); its error listener stays, so a late error is not an unhandled one.
+          response.stream.off('data', response.onData);
+          if (response.stream !== response.res) response.stream.destroy();
+          response.res.destroy();
+        }
         req.destroy();
         reject(new TokenHttpFailure(kind, code, message));
       };
@@ -45,23 +54,28 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
         const chunks: Buffer[] = [];
         let size = 0;
         const stream = decoded(res);
-        stream.on('data', (chunk: Buffer) => {
+        const onData = (chunk: Buffer) => {
           size += chunk.length;
-          if (size > request.maxResponseBytes) return fail('response_too_large', undefined, `the response exceeds ${request.maxResponseBytes} bytes`);
+          if (size > request.maxResponseBytes) {
+            chunks.length = 0;
+            return fail('response_too_large', undefined, `the response exceeds ${request.maxResponseBytes} bytes`);
+          }
           chunks.push(chunk);
-        });
+        };
+        response = { res, stream, onData };
+        stream.on('data', onData);
         stream.on('end', () => {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          const response: TokenHttpResponse = {
+          const answer: TokenHttpResponse = {
             status: res.statusCode ?? 0,
             contentType: res.headers['content-type'] ?? '',
             body: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
           };
           const retryAfter = res.headers['retry-after'];
-          if (retryAfter !== undefined) response.retryAfter = retryAfter;
-          resolve(response);
+          if (retryAfter !== undefined) answer.retryAfter = retryAfter;
+          resolve(answer);
         });
         // A connection cut mid-body errors the response (ECONNRESET); a bad compressed body errors the decoder.
         res.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code ?? 'ECONNRESET', 'the response was cut off'));
@@ -100,7 +114,7 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
   }
 }
 
-function decoded(res: IncomingMessage): NodeJS.ReadableStream {
+function decoded(res: IncomingMessage): Readable {
   switch (res.headers['content-encoding']?.toLowerCase()) {
     case undefined:
     case 'identity':

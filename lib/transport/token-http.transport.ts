@@ -17,7 +17,10 @@ export interface TokenHttpResponse {
   status: number;
   /** The `Content-Type` header, or `''`. */
   contentType: string;
-  /** The `Retry-After` header, if any. */
+  /**
+   * The `Retry-After` header, if any. It is never a reason to send the request again (it carried a code or
+   * a refresh token); a 429's or 503's becomes `TokenEndpointError.retryAfter`.
+   */
   retryAfter?: string;
   body: string;
 }

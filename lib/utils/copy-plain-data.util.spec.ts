@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { copyPlainData } from './copy-plain-data.util.js';
 
 describe('copyPlainData', () => {
@@ -9,7 +10,11 @@ describe('copyPlainData', () => {
     copy.raw.scope.push('admin');
     copy.raw.authed_user.id = 'U2';
     copy.accessToken = 'changed';
-    expect(original).toEqual({ accessToken: 'a', expiresAt: 1, raw: { scope: ['read', 'write'], authed_user: { id: 'U1', access_token: 'x' } } });
+    expect(original).toEqual({
+      accessToken: 'a',
+      expiresAt: 1,
+      raw: { scope: ['read', 'write'], authed_user: { id: 'U1', access_token: 'x' } },
+    });
   });
 
   it('keeps primitives, null and undefined, and a null-prototype object stays one', () => {
@@ -28,5 +33,48 @@ describe('copyPlainData', () => {
     const copy = copyPlainData({ when, box });
     expect(copy.when).toBe(when);
     expect(copy.box).toBe(box);
+  });
+
+  it('copies an own __proto__ member as a member, never as the prototype', () => {
+    const parsed = JSON.parse('{"__proto__":{"admin":true},"list":[{"__proto__":null}]}') as Record<string, unknown>;
+    const copy = copyPlainData(parsed);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect((copy as { admin?: unknown }).admin).toBeUndefined();
+    expect(Object.keys(copy)).toEqual(['__proto__', 'list']);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({ admin: true });
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).not.toBe(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value);
+  });
+
+  it('property: the copy of any JSON value has the same own data and only plain prototypes', () => {
+    const withSpecialKeys = fc
+      .jsonValue()
+      .chain((value) =>
+        fc
+          .constantFrom('__proto__', 'constructor', 'prototype')
+          .map((key) => JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value)},"v":${JSON.stringify(value)}}`) as unknown),
+      );
+    const ownEntries = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(ownEntries)
+        : typeof value === 'object' && value !== null
+          ? Object.keys(value).map((key) => [key, ownEntries(Object.getOwnPropertyDescriptor(value, key)!.value)])
+          : value;
+    const prototypes = (value: unknown): unknown[] =>
+      Array.isArray(value)
+        ? value.flatMap(prototypes)
+        : typeof value === 'object' && value !== null
+          ? [
+              Object.getPrototypeOf(value),
+              ...Object.keys(value).flatMap((key) => prototypes(Object.getOwnPropertyDescriptor(value, key)!.value)),
+            ]
+          : [];
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), withSpecialKeys), (value) => {
+        const copy = copyPlainData(value);
+        expect(ownEntries(copy)).toEqual(ownEntries(value));
+        for (const prototype of prototypes(copy)) expect([Object.prototype, Array.prototype]).toContain(prototype);
+      }),
+      { seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 300 },
+    );
   });
 });

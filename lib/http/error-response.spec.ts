@@ -1,0 +1,46 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  StateStoreFullError,
+  StoreUnavailableError,
+  TokenEndpointError,
+  TokenRequestError,
+  UnknownProviderError,
+} from '../auth-code-flow.errors.js';
+import { toFlowErrorBody } from './error-response.js';
+
+describe('toFlowErrorBody', () => {
+  it('answers store failures with the stable code and a fixed sentence, never the store wording', () => {
+    const redis = new StoreUnavailableError('RedisStateStore: "save" failed: Redis could not be reached (ioredis gave up retrying).');
+    expect(toFlowErrorBody(redis)).toEqual({
+      statusCode: 503,
+      error: 'store_unavailable',
+      message: 'The service is temporarily unavailable; try again in a moment.',
+    });
+    const full = new StateStoreFullError('The state store holds its maximum of 100000 pending authorizations; try again later.');
+    expect(toFlowErrorBody(full)).toEqual({
+      statusCode: 503,
+      error: 'state_store_full',
+      message: 'Too many authorizations are pending; try again in a moment.',
+    });
+  });
+
+  it('does not list the configured providers, nor repeat the asked name, for an unknown provider', () => {
+    const unknown = new UnknownProviderError(
+      'bit\r\nbucket',
+      'No OAuth provider named "bit\r\nbucket" is configured (configured: github, internal-sso).',
+    );
+    expect(toFlowErrorBody(unknown)).toEqual({ statusCode: 404, error: 'unknown_provider', message: 'No such OAuth provider.' });
+  });
+
+  it("keeps the token errors' own messages, which quote nothing of the provider's answer", () => {
+    const rejected = new TokenRequestError(
+      'invalid_grant',
+      'The code expired.',
+      400,
+      'The token request was rejected by the provider (HTTP 400).',
+    );
+    expect(toFlowErrorBody(rejected)).toEqual({ statusCode: 502, error: 'token_request_error', message: rejected.message });
+    const timeout = new TokenEndpointError('timeout', undefined, 'The token request failed: no complete response within 300 ms.');
+    expect(toFlowErrorBody(timeout)).toMatchObject({ statusCode: 504, error: 'token_endpoint_error' });
+  });
+});
