@@ -19,7 +19,7 @@ const MODULE_KEYS = new Set<keyof AuthCodeFlowModuleOptions>([
 ]);
 const PROVIDER_KEYS = new Set<keyof FlowManagerOptions>([
   'baseUri', 'authorizationPath', 'accessTokenPath', 'clientId', 'clientSecret', 'redirectUri', 'scope', 'scopeDelimiter',
-  'pkce', 'clientAuthMethod', 'postFormData', 'authorizationParams', 'issuer', 'requireIssuerParameter', 'revocationPath',
+  'pkce', 'clientAuthMethod', 'postFormData', 'authorizationParams', 'issuer', 'requireIssuerParameter', 'allowUnverifiedIssuer', 'revocationPath',
   'normalizeTokenResponse', 'allowInsecureRequests', 'tokenRequestHeaders',
 ]);
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
@@ -147,6 +147,10 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
   const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
   const requireIssuerParameter = optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
   if (requireIssuerParameter && issuer === undefined) problems.push(`${at}.requireIssuerParameter needs ${at}.issuer`);
+  const allowUnverifiedIssuer = optionalBoolean(raw.allowUnverifiedIssuer, `${at}.allowUnverifiedIssuer`, problems) ?? false;
+  if (allowUnverifiedIssuer && issuer !== undefined) {
+    problems.push(`${at}.allowUnverifiedIssuer cannot be combined with ${at}.issuer: with an issuer, every iss is checked against it`);
+  }
   optionalFunction(raw.normalizeTokenResponse, `${at}.normalizeTokenResponse`, problems);
 
   let clientAuthMethod: ClientAuthMethod = clientSecret === undefined ? 'none' : 'client_secret_post';
@@ -197,6 +201,7 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
     authorizationParams,
     issuer,
     requireIssuerParameter,
+    allowUnverifiedIssuer,
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
     tokenRequestHeaders,
   };

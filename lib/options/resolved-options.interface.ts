@@ -22,6 +22,8 @@ export interface ResolvedProviderConfig {
   authorizationParams: Readonly<Record<string, string>>;
   issuer?: string;
   requireIssuerParameter: boolean;
+  /** An `iss` is accepted unchecked when no `issuer` is configured (never together with `issuer`). */
+  allowUnverifiedIssuer: boolean;
   normalizeTokenResponse?: FlowManagerOptions['normalizeTokenResponse'];
   tokenRequestHeaders: Readonly<Record<string, string>>;
 }
