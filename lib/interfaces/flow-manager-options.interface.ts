@@ -60,8 +60,8 @@ export interface FlowManagerOptions {
    */
   normalizeTokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>;
   /**
-   * DANGEROUS: allows plain-http endpoints on hosts other than localhost, which sends the client secret,
-   * the code and the tokens in clear text. Only for development networks.
+   * DANGEROUS: allows plain-http endpoints and a plain-http `redirectUri` on hosts other than localhost, which
+   * sends the client secret, the code and the tokens in clear text (RFC 6749 §3.1.2.1). Only for development networks.
    * @default false
    */
   allowInsecureRequests?: boolean;
