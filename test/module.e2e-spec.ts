@@ -14,6 +14,8 @@ import {
   TOKEN_STORE,
   UnknownProviderError,
   getFlowManagerToken,
+  github as githubPreset,
+  google,
   type AuthCodeFlowModuleAsyncOptions,
   type AuthCodeFlowModuleOptions,
   type AuthCodeFlowOptionsFactory,
@@ -225,6 +227,16 @@ describe('AuthCodeFlowModule', () => {
     );
     await expect(start({ providers: { github: { ...github, redirectUri: 'http://app.example/oauth/github/callback' } } })).rejects.toThrow(
       'providers.github.redirectUri must use https (plain http is allowed for localhost only, or with allowInsecureRequests)',
+    );
+  });
+
+  it('fails at once for a preset without the secret its provider needs, reporting every problem', () => {
+    const redirectUri = 'https://app.example/oauth/google/callback';
+    expect(() => AuthCodeFlowModule.forRoot({ providers: { google: google({ clientId: 'id', redirectUri }) } })).toThrow(
+      'Invalid google preset options:\n  - clientSecret is required: Google web application clients authenticate with their client secret',
+    );
+    expect(() => githubPreset({ clientID: 'id', redirectURI: redirectUri } as never)).toThrow(
+      'clientId is required\n  - redirectUri is required\n  - clientID is not a known option (did you mean clientId?)\n  - redirectURI is not a known option (did you mean redirectUri?)\n  - clientSecret is required',
     );
   });
 });
