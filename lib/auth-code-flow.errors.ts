@@ -50,7 +50,9 @@ export type InvalidCallbackReason =
   | 'missing_parameter'
   | 'code_and_error'
   | 'issuer_mismatch'
-  | 'issuer_missing';
+  | 'issuer_missing'
+  /** The callback carries `iss` but the provider has no configured `issuer` to check it against (RFC 9207). */
+  | 'issuer_unexpected';
 
 /** The callback request is malformed or fails the RFC 9207 issuer check; nothing was looked up or exchanged. */
 export class InvalidCallbackError extends AuthCodeFlowError {

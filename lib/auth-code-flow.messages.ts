@@ -28,6 +28,7 @@ export const CALLBACK_PARAM_MISSING = (name: string) => `The callback has no "${
 export const CALLBACK_CODE_AND_ERROR = 'The callback carries both "code" and "error".';
 export const CALLBACK_ISSUER_MISMATCH = 'The callback\'s "iss" does not match the provider\'s issuer (RFC 9207).';
 export const CALLBACK_ISSUER_MISSING = 'The callback has no "iss" although the provider is known to send it (RFC 9207).';
+export const CALLBACK_ISSUER_UNEXPECTED = 'The callback carries "iss" but no issuer is configured to check it against (RFC 9207).';
 export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
   `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
 // Messages built from a token, refresh or revocation endpoint's answer quote none of it: the provider's

@@ -1,15 +1,28 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AuthCodeFlowModuleOptions } from './interfaces/auth-code-flow-module-options.interface.js';
 
-/** Registration-time options, read before any factory runs. */
+/** Registration-time options of both `forRoot` and `forRootAsync`, read before any factory runs. */
 export interface AuthCodeFlowModuleExtras {
   /** Register the module globally. @default false */
   isGlobal?: boolean;
-  /**
-   * `forRootAsync` only, and required there: the provider names the factory will configure, known now so
-   * that each gets its injection token (`@InjectFlowManager(name)`).
-   */
-  providerNames?: string[];
+}
+
+/**
+ * What `forRootAsync({ useClass })` and `forRootAsync({ useExisting })` take: a provider whose
+ * `createAuthCodeFlowOptions()` returns the module options.
+ *
+ * ```ts
+ * @Injectable()
+ * class AuthCodeFlowConfig implements AuthCodeFlowOptionsFactory {
+ *   constructor(private readonly config: ConfigService) {}
+ *   createAuthCodeFlowOptions(): AuthCodeFlowModuleOptions {
+ *     return { providers: { github: github({ clientId: this.config.getOrThrow('GITHUB_CLIENT_ID'), ... }) } };
+ *   }
+ * }
+ * ```
+ */
+export interface AuthCodeFlowOptionsFactory {
+  createAuthCodeFlowOptions(): AuthCodeFlowModuleOptions | Promise<AuthCodeFlowModuleOptions>;
 }
 
 export const {

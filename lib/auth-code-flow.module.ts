@@ -1,5 +1,5 @@
 import { HttpModule } from '@nestjs/axios';
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { DEFAULT_ROUTES_PATH, RESOLVED_OPTIONS, STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from './auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from './auth-code-flow.messages.js';
@@ -17,55 +17,85 @@ import { createAuthCodeFlowController } from './http/auth-code-flow.controller.j
 import { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
 import type { RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
 import type { ResolvedModuleOptions } from './options/resolved-options.interface.js';
-import { resolveOptions, type RegistrationFacts } from './options/resolve-options.util.js';
+import { isAuthCodeFlowGuardClass, registrationProblems, resolveOptions, type RegistrationFacts } from './options/resolve-options.util.js';
 import { DefaultStoresLifecycle } from './stores/default-stores.lifecycle.js';
 import { InMemoryStateStore } from './stores/in-memory-state.store.js';
 import { InMemoryTokenStore } from './stores/in-memory-token.store.js';
 
 export type AuthCodeFlowModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
   /**
-   * Whether and where the built-in routes are registered, known before the factory runs (controllers are
-   * registered at definition time). The factory's own `routes` must agree; its other route fields apply.
+   * The provider names the factory will configure, known now so that each gets its injection token
+   * (`@InjectFlowManager(name)`); the factory's `providers` must have exactly these keys.
+   */
+  providerNames: readonly string[];
+  /**
+   * Whether and where the built-in routes are registered, and their guard class, known before the factory
+   * runs (controllers are registered at definition time). The factory's `routes` may leave `path` and
+   * `guard` out, or repeat them; it may also be `false`, and the registered routes then answer 404.
+   * Its other route fields apply.
    * @default { path: 'oauth' }
    */
-  routes?: false | Pick<RoutesOptions, 'path'>;
+  routes?: false | Pick<RoutesOptions, 'path' | 'guard'>;
 };
+
+/** `forRoot`'s options: the module options, all known now. */
+export type AuthCodeFlowModuleSyncOptions = typeof OPTIONS_TYPE & {
+  /** Only `forRootAsync` takes `providerNames`: `forRoot` reads the names from `providers`. */
+  providerNames?: never;
+};
+
+/**
+ * The builder's module class with its static methods hidden from the type checker: they are called with this
+ * class as `this` below. The builder types its extras as optional, so a subclass whose `forRootAsync` requires
+ * `providerNames` could not override its methods.
+ */
+const ConfigurableModuleBase: Type<object> = ConfigurableAuthCodeFlowModule;
+
+/** The controller a registration asks for: its prefix and guard class, or none. */
+type RegisteredRoutes = false | { path: string; guard: Type<AuthCodeFlowGuard> };
 
 /**
  * OAuth 2.0 authorization code flow for Nest: one injectable `FlowManager` per provider, a state store,
  * a token store, and the guard-protected authorize and callback routes.
  */
 @Module({})
-export class AuthCodeFlowModule extends ConfigurableAuthCodeFlowModule {
-  static override forRoot(options: typeof OPTIONS_TYPE): DynamicModule {
+export class AuthCodeFlowModule extends ConfigurableModuleBase {
+  static forRoot(options: AuthCodeFlowModuleSyncOptions): DynamicModule {
     const providers = options?.providers;
     const names = typeof providers === 'object' && providers !== null ? Object.keys(providers) : [];
-    return withFlowManagers(super.forRoot(options), names, { providerNames: options?.providerNames }, routesPathOf(options?.routes));
+    const definition = ConfigurableAuthCodeFlowModule.forRoot.call(this, options);
+    return withFlowManagers(definition, names, {}, registeredRoutes(options?.routes));
   }
 
-  static override forRootAsync(options: AuthCodeFlowModuleAsyncOptions): DynamicModule {
-    const names = options?.providerNames;
-    if (!Array.isArray(names) || names.length === 0 || names.some((name) => typeof name !== 'string' || name === '')) {
-      const problem = 'providerNames must be a non-empty array of provider names (forRootAsync needs them before the factory runs)';
-      throw new AuthCodeFlowConfigError([problem], INVALID_OPTIONS([problem]));
-    }
-    const routesPath = routesPathOf(options.routes);
-    return withFlowManagers(super.forRootAsync(options), names, { providerNames: names, routesPath }, routesPath);
+  static forRootAsync(options: AuthCodeFlowModuleAsyncOptions): DynamicModule {
+    const problems = registrationProblems(options?.providerNames, options?.routes);
+    if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS(problems));
+    const routes = registeredRoutes(options.routes);
+    const registered: RegistrationFacts = {
+      providerNames: options.providerNames,
+      routesPath: routes === false ? false : routes.path,
+      routesGuard: routes === false ? undefined : routes.guard,
+    };
+    const definition = ConfigurableAuthCodeFlowModule.forRootAsync.call(this, options);
+    return withFlowManagers(definition, options.providerNames, registered, routes);
   }
 }
 
-/** The controller prefix a `routes` value asks for; invalid values are reported by option validation. */
-function routesPathOf(routes: unknown): string | false {
+/** The controller a `routes` value asks for; invalid values are reported by option validation. */
+function registeredRoutes(routes: unknown): RegisteredRoutes {
   if (routes === false) return false;
-  const path = (routes as RoutesOptions | undefined)?.path;
-  return typeof path === 'string' ? path.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTES_PATH;
+  const { path, guard } = (routes ?? {}) as RoutesOptions;
+  return {
+    path: typeof path === 'string' ? path.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTES_PATH,
+    guard: isAuthCodeFlowGuardClass(guard) ? guard : AuthCodeFlowGuard,
+  };
 }
 
 function withFlowManagers(
   definition: DynamicModule,
   names: readonly string[],
   registered: RegistrationFacts,
-  routesPath: string | false,
+  routes: RegisteredRoutes,
 ): DynamicModule {
   const flowManagerTokens = [...new Set(names)].map(getFlowManagerToken);
   const flowManagers: Provider[] = [...new Set(names)].map((name) => ({
@@ -78,7 +108,7 @@ function withFlowManagers(
     // For the 'http-service' transport, an axios instance of our own: interceptors an app adds to the global
     // axios (say, a request logger) never see token requests, whose bodies hold the secret, code and verifier.
     imports: [...(definition.imports ?? []), HttpModule.register({})],
-    controllers: routesPath === false ? [] : [createAuthCodeFlowController(routesPath)],
+    controllers: routes === false ? [] : [createAuthCodeFlowController(routes.path, routes.guard)],
     providers: [
       ...(definition.providers ?? []),
       {

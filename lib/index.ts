@@ -1,11 +1,13 @@
 // Module
 export { AuthCodeFlowModule, type AuthCodeFlowModuleAsyncOptions } from './auth-code-flow.module.js';
+export type { AuthCodeFlowOptionsFactory } from './auth-code-flow.module-definition.js';
 export type {
   AuthCodeFlowModuleOptions,
   RoutesOptions,
   TokensEvent,
   TokenTransportName,
 } from './interfaces/auth-code-flow-module-options.interface.js';
+export type { AuthCodeFlowRequest } from './interfaces/auth-code-flow-request.interface.js';
 export { STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 
 // Routes

@@ -25,7 +25,12 @@ const CALLBACK = 'http://127.0.0.1:3000/oauth';
 const BASIC_SECRET = 'a:b+c&d%e/f g h';
 
 const CLIENTS: LocalClientMetadata[] = [
-  client('post-client', { client_secret: 'post-client-secret', token_endpoint_auth_method: 'client_secret_post' }, 'post'),
+  // Also for the `nopkce` provider: each provider has its own redirect URI (the module refuses a shared one).
+  client('post-client', {
+    client_secret: 'post-client-secret',
+    token_endpoint_auth_method: 'client_secret_post',
+    redirect_uris: [`${CALLBACK}/post/callback`, `${CALLBACK}/nopkce/callback`],
+  }, 'post'),
   client('basic-client', { client_secret: BASIC_SECRET, token_endpoint_auth_method: 'client_secret_basic' }, 'basic'),
   client('public-client', { token_endpoint_auth_method: 'none' }, 'public'),
 ];
@@ -61,7 +66,7 @@ describe('interop with a real authorization server (oidc-provider)', () => {
       post: { ...common, clientId: 'post-client', clientSecret: 'post-client-secret', redirectUri: `${CALLBACK}/post/callback` },
       basic: { ...common, clientId: 'basic-client', clientSecret: BASIC_SECRET, clientAuthMethod: 'client_secret_basic', redirectUri: `${CALLBACK}/basic/callback` },
       public: { ...common, clientId: 'public-client', clientAuthMethod: 'none', redirectUri: `${CALLBACK}/public/callback` },
-      nopkce: { ...common, clientId: 'post-client', clientSecret: 'post-client-secret', redirectUri: `${CALLBACK}/post/callback`, pkce: false },
+      nopkce: { ...common, clientId: 'post-client', clientSecret: 'post-client-secret', redirectUri: `${CALLBACK}/nopkce/callback`, pkce: false },
     };
     moduleRef = await compileWith({ providers });
     const registry = moduleRef.get(FlowManagerRegistry);

@@ -14,7 +14,11 @@ import {
   TOKEN_STORE,
   UnknownProviderError,
   getFlowManagerToken,
+  github as githubPreset,
+  google,
+  type AuthCodeFlowModuleAsyncOptions,
   type AuthCodeFlowModuleOptions,
+  type AuthCodeFlowOptionsFactory,
   type PendingAuthorization,
   type StateStore,
 } from '../lib/index.js';
@@ -46,7 +50,7 @@ describe('AuthCodeFlowModule', () => {
 
   it('forRoot registers one injectable FlowManager per provider, and the registry', async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRoot({ providers: { github, gitlab: { ...github, clientId: 'gl-id' } } })],
+      imports: [AuthCodeFlowModule.forRoot({ providers: { github, gitlab: { ...github, clientId: 'gl-id', redirectUri: 'https://app.example/oauth/gitlab/callback' } } })],
       providers: [Connections],
     }).compile();
     const connections = moduleRef.get(Connections);
@@ -85,13 +89,21 @@ describe('AuthCodeFlowModule', () => {
     expect(new URL(url).searchParams.get('client_id')).toBe('from-config');
   });
 
-  it('forRootAsync supports useClass and useExisting', async () => {
+  it('forRootAsync supports useClass and useExisting, typed by the exported AuthCodeFlowOptionsFactory', async () => {
     @Injectable()
-    class AuthOptions {
-      createAuthCodeFlowOptions(): AuthCodeFlowModuleOptions {
+    class AuthOptions implements AuthCodeFlowOptionsFactory {
+      async createAuthCodeFlowOptions(): Promise<AuthCodeFlowModuleOptions> {
         return { providers: { github } };
       }
     }
+    class Misnamed {
+      createOptions(): AuthCodeFlowModuleOptions {
+        return { providers: { github } };
+      }
+    }
+    // @ts-expect-error the factory method is createAuthCodeFlowOptions
+    const wrong: AuthCodeFlowModuleAsyncOptions = { providerNames: ['github'], useClass: Misnamed };
+    expect(wrong.useClass).toBe(Misnamed);
     @Module({ providers: [AuthOptions], exports: [AuthOptions] })
     class OptionsModule {}
 
@@ -109,7 +121,16 @@ describe('AuthCodeFlowModule', () => {
     expect(moduleRef.get(Connections).github.name).toBe('github');
   });
 
+  it('types providerNames as forRootAsync’s, required there and refused by forRoot', async () => {
+    const names = ['github'] as const;
+    expect(AuthCodeFlowModule.forRootAsync({ providerNames: names, useFactory: () => ({ providers: { github } }) }).module).toBe(AuthCodeFlowModule);
+    // @ts-expect-error forRoot reads the names from providers
+    const withNames = AuthCodeFlowModule.forRoot({ providers: { github }, providerNames: ['github'] });
+    await expect(Test.createTestingModule({ imports: [withNames] }).compile()).rejects.toThrow('providerNames is not a known option');
+  });
+
   it('forRootAsync requires providerNames, and checks them against the factory result', async () => {
+    // @ts-expect-error providerNames is required by the type too; plain JavaScript callers get the error.
     expect(() => AuthCodeFlowModule.forRootAsync({ useFactory: () => ({ providers: { github } }) })).toThrow(AuthCodeFlowConfigError);
     const compiling = Test.createTestingModule({
       imports: [AuthCodeFlowModule.forRootAsync({ providerNames: ['github', 'google'], useFactory: () => ({ providers: { github } }) })],
@@ -194,5 +215,28 @@ describe('AuthCodeFlowModule', () => {
       ],
     }).compile();
     await expect(compiling).rejects.toThrow(/providers\.github\.clientId is required[\s\S]*httpTimeoutMs must be a positive integer/);
+  });
+
+  it('fails the start-up on what no single provider shows, naming both providers and the field', async () => {
+    const start = (options: AuthCodeFlowModuleOptions) => Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).compile();
+    await expect(start({ providers: { github, other: { ...github, clientId: 'other' } } })).rejects.toThrow(
+      'providers.other.redirectUri is the same as providers.github.redirectUri (https://app.example/oauth/github/callback)',
+    );
+    await expect(start({ providers: { github, other: { ...github, redirectUri: 'https://app.example/api/oauth/github/callback' } } })).rejects.toThrow(
+      'providers.other.redirectUri leads to /oauth/github/callback, the callback route of provider "github", which refuses other\'s states; use /oauth/other/callback',
+    );
+    await expect(start({ providers: { github: { ...github, redirectUri: 'http://app.example/oauth/github/callback' } } })).rejects.toThrow(
+      'providers.github.redirectUri must use https (plain http is allowed for localhost only, or with allowInsecureRequests)',
+    );
+  });
+
+  it('fails at once for a preset without the secret its provider needs, reporting every problem', () => {
+    const redirectUri = 'https://app.example/oauth/google/callback';
+    expect(() => AuthCodeFlowModule.forRoot({ providers: { google: google({ clientId: 'id', redirectUri }) } })).toThrow(
+      'Invalid google preset options:\n  - clientSecret is required: Google web application clients authenticate with their client secret',
+    );
+    expect(() => githubPreset({ clientID: 'id', redirectURI: redirectUri } as never)).toThrow(
+      'clientId is required\n  - redirectUri is required\n  - clientID is not a known option (did you mean clientId?)\n  - redirectURI is not a known option (did you mean redirectUri?)\n  - clientSecret is required',
+    );
   });
 });

@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AuthCodeFlowModule, type AuthCodeFlowModuleOptions } from '../lib/index.js';
+import { PLATFORMS } from './support/http-app.js';
 
 const github = {
   baseUri: 'https://github.com',
@@ -12,7 +14,7 @@ const github = {
   redirectUri: 'https://app.example/auth/github/callback',
 };
 
-describe('registering the routes with forRootAsync', () => {
+describe.each(PLATFORMS)('registering the routes with forRootAsync on %s', (platform) => {
   let app: INestApplication | undefined;
   afterEach(async () => {
     await app?.close();
@@ -21,10 +23,10 @@ describe('registering the routes with forRootAsync', () => {
 
   async function listen(module: ReturnType<typeof AuthCodeFlowModule.forRootAsync>): Promise<string> {
     const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
-    app = moduleRef.createNestApplication();
+    app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
     app.useLogger(false);
     await app.listen(0, '127.0.0.1');
-    return (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    return (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
   }
 
   const factory = (extra: Partial<AuthCodeFlowModuleOptions> = {}) => async (): Promise<AuthCodeFlowModuleOptions> => ({
@@ -48,6 +50,31 @@ describe('registering the routes with forRootAsync', () => {
   it('registers no controller with routes: false', async () => {
     const url = await listen(AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: false, useFactory: factory() }));
     expect((await fetch(`${url}/oauth/github/authorize`, { redirect: 'manual' })).status).toBe(404);
+  });
+
+  it('lets the factory turn the routes off: both answer 404 as a route that was never registered', async () => {
+    const resolveUser = jest.fn(() => 'ada');
+    const url = await listen(
+      AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], useFactory: async () => ({ providers: { github }, resolveUser, routes: false }) }),
+    );
+    const missing = await fetch(`${url}/oauth/github/elsewhere`);
+    expect(missing.status).toBe(404);
+    const missingBody = (await missing.json()) as Record<string, unknown>;
+    expect(missingBody).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /oauth/github/elsewhere' });
+
+    for (const path of ['/oauth/github/authorize', '/oauth/github/callback', '/oauth/unknown/authorize']) {
+      const response = await fetch(`${url}${path}?code=the-code&state=the-state`, { redirect: 'manual' });
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toBe(missing.headers.get('content-type'));
+      // The same body as Nest's own 404, without the query (a callback's query holds the code).
+      expect(await response.json()).toEqual({ ...missingBody, message: `Cannot GET ${path}` });
+    }
+    expect(resolveUser).not.toHaveBeenCalled();
+  });
+
+  it('lets the factory turn routes registered under another path off', async () => {
+    const url = await listen(AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: { path: 'auth' }, useFactory: factory({ routes: false }) }));
+    expect((await fetch(`${url}/auth/github/authorize`, { redirect: 'manual' })).status).toBe(404);
   });
 
   it('fails the start-up when the factory disagrees with the registration', async () => {

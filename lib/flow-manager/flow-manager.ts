@@ -12,6 +12,7 @@ import {
   AUTHORIZATION_DENIED,
   CALLBACK_ISSUER_MISMATCH,
   CALLBACK_ISSUER_MISSING,
+  CALLBACK_ISSUER_UNEXPECTED,
   CALLBACK_PARAM_MISSING,
   CALLBACK_PARAM_NOT_STRING,
   RESERVED_AUTHORIZATION_PARAM,
@@ -287,15 +288,21 @@ export class FlowManager {
     return record;
   }
 
-  /** RFC 9207 §2.4: an `iss` must equal the configured issuer; a provider known to send it must send it. */
+  /**
+   * RFC 9207 §2.4: an `iss` must equal the configured issuer; a provider known to send it must send it. An `iss`
+   * with no issuer to compare it with is refused too (unless the app opted out): the provider that sent it may
+   * not be the one this callback belongs to (mix-up, RFC 9700 §4.4).
+   */
   private checkIssuer(iss: string | undefined): void {
     if (iss === undefined) {
       if (this.config.requireIssuerParameter) throw new InvalidCallbackError('issuer_missing', CALLBACK_ISSUER_MISSING);
       return;
     }
-    if (this.config.issuer !== undefined && iss !== this.config.issuer) {
-      throw new InvalidCallbackError('issuer_mismatch', CALLBACK_ISSUER_MISMATCH);
+    if (this.config.issuer === undefined) {
+      if (!this.config.allowUnverifiedIssuer) throw new InvalidCallbackError('issuer_unexpected', CALLBACK_ISSUER_UNEXPECTED);
+      return;
     }
+    if (iss !== this.config.issuer) throw new InvalidCallbackError('issuer_mismatch', CALLBACK_ISSUER_MISMATCH);
   }
 
   private exchangeCode(code: string, record: PendingAuthorization, postFormData?: boolean): Promise<TokenSet> {

@@ -18,12 +18,13 @@ import { flowUserOf } from './request-user.js';
 
 /**
  * Builds the controller of the built-in routes under `path`: `GET {path}/:provider/authorize` and
- * `GET {path}/:provider/callback`. A class per module registration, so two registrations never share a prefix.
+ * `GET {path}/:provider/callback`, guarded by `guard` (`routes.guard`). A class per module registration, so two
+ * registrations never share a prefix.
  * Responses go through Nest's HTTP adapter, so the routes work on Express and Fastify alike.
  */
-export function createAuthCodeFlowController(path: string): Type<unknown> {
+export function createAuthCodeFlowController(path: string, guard: Type<AuthCodeFlowGuard> = AuthCodeFlowGuard): Type<unknown> {
   @Controller(path)
-  @UseGuards(AuthCodeFlowGuard)
+  @UseGuards(guard)
   class AuthCodeFlowController {
     /** Each provider's binding cookie, derived once from the routes path, its redirect URI and the state TTL. */
     private readonly cookies: ReadonlyMap<string, BrowserBindingCookie>;

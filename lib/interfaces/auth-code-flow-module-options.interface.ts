@@ -1,7 +1,9 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import type { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
 import type { StateStore } from '../stores/state-store.interface.js';
 import type { TokenStore } from '../stores/token-store.interface.js';
 import type { TokenHttpTransport } from '../transport/token-http.transport.js';
+import type { AuthCodeFlowRequest } from './auth-code-flow-request.interface.js';
 import type { FlowManagerOptions } from './flow-manager-options.interface.js';
 import type { TokenSet } from './token-set.interface.js';
 
@@ -17,6 +19,14 @@ export interface RoutesOptions {
   allowAnonymous?: boolean;
   /** The app's own guards (e.g. its JWT guard), run before ours. */
   guards?: Array<Type<CanActivate> | CanActivate>;
+  /**
+   * A subclass of `AuthCodeFlowGuard` that guards the built-in routes instead of it, e.g. to override
+   * `resolveUser` or `throwUnauthorized`. Nest creates it in the module, so its constructor takes `ModuleRef`
+   * (passed on to `super`) and what the module can inject: global providers, and with `forRootAsync` what
+   * its `imports` export. With `forRootAsync` it is given with the registration's `routes`.
+   * @default AuthCodeFlowGuard
+   */
+  guard?: Type<AuthCodeFlowGuard>;
 }
 
 export interface TokensEvent {
@@ -37,10 +47,17 @@ export interface AuthCodeFlowModuleOptions {
   stateStore?: StateStore;
   /** Where tokens live once obtained. @default new InMemoryTokenStore() */
   tokenStore?: TokenStore;
-  /** `false` registers no controller. @default {} (routes under /oauth) */
+  /**
+   * `false` registers no controller (with `forRootAsync` registered with routes, a factory's `false` makes
+   * them answer 404 as if they were not there). @default {} (routes under /oauth)
+   */
   routes?: false | RoutesOptions;
-  /** Who the tokens are for. @default request.user?.id ?? request.user?.sub */
-  resolveUser?: (request: any) => string | undefined | Promise<string | undefined>;
+  /**
+   * Who the tokens are for, from the request of the authorize or callback route. A resolver typed for
+   * Express's `Request` or Fastify's `FastifyRequest` fits as it is.
+   * @default request.user?.id ?? request.user?.sub, as a string
+   */
+  resolveUser?(request: AuthCodeFlowRequest): string | undefined | Promise<string | undefined>;
   /** Called after every successful code exchange and refresh. */
   onTokens?: (event: TokensEvent) => void | Promise<void>;
   /** Time budget of one token, refresh or revocation request, retries included. @default 10000 */

@@ -27,7 +27,11 @@ export interface FlowManagerOptions {
   postFormData?: boolean;
   /** Static extra authorization parameters, e.g. `{ access_type: 'offline' }`. */
   authorizationParams?: Record<string, string>;
-  /** Expected `iss` in the callback (RFC 9207) and in ID tokens. */
+  /**
+   * The provider's issuer identifier (RFC 8414 `issuer`): an `iss` in the callback must equal it exactly
+   * (RFC 9207), and so must an ID token's `iss`. Without it, a callback that carries `iss` is rejected
+   * (`InvalidCallbackError`, reason `issuer_unexpected`), unless `allowUnverifiedIssuer` is set.
+   */
   issuer?: string;
   /**
    * The provider always sends `iss` in its authorization responses (RFC 9207
@@ -35,6 +39,14 @@ export interface FlowManagerOptions {
    * @default false
    */
   requireIssuerParameter?: boolean;
+  /**
+   * DANGEROUS: accept a callback that carries an `iss` although no `issuer` is configured, without checking it.
+   * This gives up RFC 9207's mix-up defence (RFC 9700 §4.4): with several providers, a malicious or
+   * compromised one can get the app to send it a code, or tokens, that another provider issued.
+   * Set `issuer` instead whenever the provider documents one. Cannot be combined with `issuer`.
+   * @default false
+   */
+  allowUnverifiedIssuer?: boolean;
   /**
    * Extra headers of the token, refresh and revocation requests, e.g. the unique `User-Agent` Reddit asks
    * for. Headers the protocol sets (`Authorization`, `Content-Type`, `Accept`, ...) cannot be given.
@@ -50,8 +62,8 @@ export interface FlowManagerOptions {
    */
   normalizeTokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>;
   /**
-   * DANGEROUS: allows plain-http endpoints on hosts other than localhost, which sends the client secret,
-   * the code and the tokens in clear text. Only for development networks.
+   * DANGEROUS: allows plain-http endpoints and a plain-http `redirectUri` on hosts other than localhost, which
+   * sends the client secret, the code and the tokens in clear text (RFC 6749 §3.1.2.1). Only for development networks.
    * @default false
    */
   allowInsecureRequests?: boolean;

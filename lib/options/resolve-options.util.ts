@@ -6,7 +6,9 @@ import {
 } from '../auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
+import { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
 import type { AuthCodeFlowModuleOptions, RoutesOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type { AuthCodeFlowRequest } from '../interfaces/auth-code-flow-request.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { isLoopbackHost, resolveEndpoint, sameOriginPath } from '../utils/url.util.js';
 import { RESERVED_AUTHORIZATION_PARAMS } from '../flow-manager/authorization-params.js';
@@ -17,26 +19,32 @@ const TOKEN_TRANSPORTS: readonly TokenTransportName[] = ['node-http', 'http-serv
 const MODULE_KEYS = new Set<keyof AuthCodeFlowModuleOptions>([
   'providers', 'stateTtlSeconds', 'stateStore', 'tokenStore', 'routes', 'resolveUser', 'onTokens', 'httpTimeoutMs', 'tokenTransport', 'isGlobal',
 ]);
-const PROVIDER_KEYS = new Set<keyof FlowManagerOptions>([
+/** Every key of {@link FlowManagerOptions}: presets check their input against it too. */
+export const PROVIDER_KEYS: ReadonlySet<string> = new Set<keyof FlowManagerOptions>([
   'baseUri', 'authorizationPath', 'accessTokenPath', 'clientId', 'clientSecret', 'redirectUri', 'scope', 'scopeDelimiter',
-  'pkce', 'clientAuthMethod', 'postFormData', 'authorizationParams', 'issuer', 'requireIssuerParameter', 'revocationPath',
-  'normalizeTokenResponse', 'allowInsecureRequests', 'tokenRequestHeaders',
+  'pkce', 'clientAuthMethod', 'postFormData', 'authorizationParams', 'issuer', 'requireIssuerParameter', 'allowUnverifiedIssuer',
+  'revocationPath', 'normalizeTokenResponse', 'allowInsecureRequests', 'tokenRequestHeaders',
 ]);
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
 const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
   'authorization', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding', 'accept', 'accept-encoding', 'host', 'connection',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const ROUTES_KEYS = new Set<keyof RoutesOptions>(['path', 'successRedirect', 'failureRedirect', 'allowAnonymous', 'guards']);
+const ROUTES_KEYS = new Set<keyof RoutesOptions>(['path', 'successRedirect', 'failureRedirect', 'allowAnonymous', 'guards', 'guard']);
+/** What `forRootAsync` needs of the routes before its factory runs. */
+const REGISTRATION_ROUTES_KEYS = new Set<keyof RoutesOptions>(['path', 'guard']);
+const GUARD_PROBLEM = 'routes.guard must be AuthCodeFlowGuard or a class that extends it (the app\'s other guards go in routes.guards)';
 const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
 const PROVIDER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const ROUTE_PATH = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 
 /** The default `resolveUser`: `request.user.id`, else `request.user.sub`, as a string. */
-export function defaultResolveUser(request: any): string | undefined {
+export function defaultResolveUser(request: AuthCodeFlowRequest): string | undefined {
   const user = request?.user;
-  const id = user?.id ?? user?.sub;
-  return id === undefined || id === null || id === '' ? undefined : String(id);
+  if (typeof user !== 'object' || user === null) return undefined;
+  const { id, sub } = user as { id?: unknown; sub?: unknown };
+  const value = id ?? sub;
+  return value === undefined || value === null || value === '' ? undefined : String(value);
 }
 
 /** What the module registered before the options were known (`forRootAsync`): they must agree. */
@@ -44,6 +52,44 @@ export interface RegistrationFacts {
   providerNames?: readonly string[];
   /** The controller's prefix, or false when no controller was registered. */
   routesPath?: string | false;
+  /** The guard class the controller was registered with (`forRootAsync`'s `routes.guard`). */
+  routesGuard?: RoutesOptions['guard'];
+}
+
+/** Whether `value` is `AuthCodeFlowGuard` or a class that extends it. */
+export function isAuthCodeFlowGuardClass(value: unknown): value is NonNullable<RoutesOptions['guard']> {
+  return typeof value === 'function' && (value === AuthCodeFlowGuard || value.prototype instanceof AuthCodeFlowGuard);
+}
+
+/**
+ * The problems of what `forRootAsync` is given before its factory runs: the provider names and the routes'
+ * `path` and `guard` (the controller is built from them at definition time). Other route fields belong in
+ * the factory's `routes`.
+ */
+export function registrationProblems(providerNames: unknown, routes: unknown): string[] {
+  const problems: string[] = [];
+  const validNames =
+    Array.isArray(providerNames) && providerNames.length > 0 && providerNames.every((name) => typeof name === 'string' && name !== '');
+  if (!validNames) {
+    problems.push('providerNames must be a non-empty array of provider names (forRootAsync needs them before the factory runs)');
+  }
+  if (routes === undefined || routes === false) return problems;
+  if (!isRecord(routes)) {
+    problems.push('routes (forRootAsync) must be false or an object with path and guard');
+    return problems;
+  }
+  for (const key of Object.keys(routes)) {
+    if (!REGISTRATION_ROUTES_KEYS.has(key as keyof RoutesOptions)) {
+      problems.push(
+        ROUTES_KEYS.has(key as keyof RoutesOptions)
+          ? `routes.${key}: forRootAsync's routes take only path and guard; give ${key} in the factory's routes`
+          : `routes.${key} is not a known option${suggestion(key, REGISTRATION_ROUTES_KEYS)}`,
+      );
+    }
+  }
+  if (routes.path !== undefined) routePath(routes.path, problems);
+  if (routes.guard !== undefined && !isAuthCodeFlowGuardClass(routes.guard)) problems.push(GUARD_PROBLEM);
+  return problems;
 }
 
 /**
@@ -90,19 +136,8 @@ export function resolveOptions(options: unknown, registered: RegistrationFacts =
   optionalFunction(options.resolveUser, 'resolveUser', problems);
   optionalFunction(options.onTokens, 'onTokens', problems);
   optionalBoolean(options.isGlobal, 'isGlobal', problems);
-  // forRootAsync registered its controller before the factory ran: an unset `routes`/`routes.path` follows
-  // that registration, an explicit different one is a mistake.
-  const routes = registered.routesPath === false && options.routes === undefined
-    ? false
-    : resolveRoutes(options.routes, typeof registered.routesPath === 'string' ? registered.routesPath : DEFAULT_ROUTES_PATH, problems);
-  if (registered.routesPath !== undefined && routes !== undefined) {
-    const resolvedPath = routes === false ? false : routes.path;
-    if (registered.routesPath === false && resolvedPath !== false) {
-      problems.push('routes: the module was registered with routes: false, so the factory cannot enable them');
-    } else if (registered.routesPath !== false && resolvedPath !== registered.routesPath) {
-      problems.push(`routes: the factory's routes (${resolvedPath === false ? 'false' : `path "${resolvedPath}"`}) differ from the registration's (path "${registered.routesPath}"); give forRootAsync the same routes`);
-    }
-  }
+  const routes = resolveRegisteredRoutes(options.routes, registered, problems);
+  crossProviderProblems(providers, routes, problems);
 
   if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS(problems));
   return {
@@ -134,7 +169,7 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
   const revocationPath = optionalString(raw.revocationPath, `${at}.revocationPath`, problems);
   const clientId = requiredString(raw.clientId, `${at}.clientId`, problems);
   const clientSecret = optionalString(raw.clientSecret, `${at}.clientSecret`, problems);
-  const redirectUri = redirectUrl(raw.redirectUri, `${at}.redirectUri`, problems);
+  const redirectUri = redirectUrl(raw.redirectUri, `${at}.redirectUri`, allowInsecure, problems);
   let scopeDelimiter = DEFAULT_SCOPE_DELIMITER;
   if (raw.scopeDelimiter !== undefined) {
     // A delimiter may be only whitespace (the default is a space), so it is not trimmed.
@@ -147,6 +182,10 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
   const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
   const requireIssuerParameter = optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
   if (requireIssuerParameter && issuer === undefined) problems.push(`${at}.requireIssuerParameter needs ${at}.issuer`);
+  const allowUnverifiedIssuer = optionalBoolean(raw.allowUnverifiedIssuer, `${at}.allowUnverifiedIssuer`, problems) ?? false;
+  if (allowUnverifiedIssuer && issuer !== undefined) {
+    problems.push(`${at}.allowUnverifiedIssuer cannot be combined with ${at}.issuer: with an issuer, every iss is checked against it`);
+  }
   optionalFunction(raw.normalizeTokenResponse, `${at}.normalizeTokenResponse`, problems);
 
   let clientAuthMethod: ClientAuthMethod = clientSecret === undefined ? 'none' : 'client_secret_post';
@@ -197,12 +236,52 @@ function resolveProvider(name: string, raw: unknown, problems: string[]): Resolv
     authorizationParams,
     issuer,
     requireIssuerParameter,
+    allowUnverifiedIssuer,
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
     tokenRequestHeaders,
   };
 }
 
-function resolveRoutes(raw: unknown, defaultPath: string, problems: string[]): ResolvedRoutesOptions | false | undefined {
+/**
+ * The routes: `forRootAsync` registered its controller (prefix and guard) before the factory ran, so an unset
+ * `routes.path`/`routes.guard` follows that registration and a different one is a mistake. The factory may
+ * still turn registered routes off: they then answer 404.
+ */
+function resolveRegisteredRoutes(
+  raw: unknown,
+  registered: RegistrationFacts,
+  problems: string[],
+): ResolvedRoutesOptions | false | undefined {
+  const { routesPath, routesGuard } = registered;
+  if (routesPath === false) {
+    if (raw === undefined || raw === false) return false;
+    const routes = resolveRoutes(raw, { path: DEFAULT_ROUTES_PATH }, problems);
+    if (routes !== undefined) problems.push('routes: the module was registered with routes: false, so the factory cannot enable them');
+    return routes;
+  }
+  const routes = resolveRoutes(raw, { path: routesPath ?? DEFAULT_ROUTES_PATH, guard: routesGuard }, problems);
+  if (routesPath === undefined || !routes) return routes;
+  if (routes.path !== routesPath) {
+    problems.push(
+      `routes: the factory's routes (path "${routes.path}") differ from the registration's (path "${routesPath}"); ` +
+        'give forRootAsync the same routes',
+    );
+  }
+  const registeredGuard = routesGuard ?? AuthCodeFlowGuard;
+  if (routes.guard !== registeredGuard) {
+    problems.push(
+      `routes.guard: the factory's guard (${routes.guard.name}) differs from the registration's (${registeredGuard.name}); ` +
+        "give it with forRootAsync's routes",
+    );
+  }
+  return routes;
+}
+
+function resolveRoutes(
+  raw: unknown,
+  defaults: { path: string; guard?: RoutesOptions['guard'] },
+  problems: string[],
+): ResolvedRoutesOptions | false | undefined {
   if (raw === false) return false;
   if (raw !== undefined && !isRecord(raw)) {
     problems.push('routes must be false or an object');
@@ -210,11 +289,11 @@ function resolveRoutes(raw: unknown, defaultPath: string, problems: string[]): R
   }
   const routes = raw ?? {};
   unknownKeys(routes, ROUTES_KEYS, 'routes.', problems);
-  let path = defaultPath;
-  if (routes.path !== undefined) {
-    const trimmed = typeof routes.path === 'string' ? routes.path.replace(/^\/+|\/+$/g, '') : undefined;
-    if (trimmed === undefined || !ROUTE_PATH.test(trimmed)) problems.push('routes.path must be a path of letters, digits, "-", "_" and "/"');
-    else path = trimmed;
+  const path = routes.path === undefined ? defaults.path : (routePath(routes.path, problems) ?? defaults.path);
+  let guard = defaults.guard ?? AuthCodeFlowGuard;
+  if (routes.guard !== undefined) {
+    if (isAuthCodeFlowGuardClass(routes.guard)) guard = routes.guard;
+    else problems.push(GUARD_PROBLEM);
   }
   const successRedirect = redirectTarget(routes.successRedirect, 'routes.successRedirect', problems) ?? '/';
   const failureRedirect = redirectTarget(routes.failureRedirect, 'routes.failureRedirect', problems);
@@ -227,7 +306,75 @@ function resolveRoutes(raw: unknown, defaultPath: string, problems: string[]): R
       guards = routes.guards;
     }
   }
-  return { path, successRedirect, failureRedirect, allowAnonymous, guards };
+  return { path, successRedirect, failureRedirect, allowAnonymous, guards, guard };
+}
+
+/** A route prefix without its outer slashes, or undefined (and a problem) when it is not one. */
+function routePath(value: unknown, problems: string[]): string | undefined {
+  const trimmed = typeof value === 'string' ? value.replace(/^\/+|\/+$/g, '') : undefined;
+  if (trimmed !== undefined && ROUTE_PATH.test(trimmed)) return trimmed;
+  problems.push('routes.path must be a path of letters, digits, "-", "_" and "/"');
+  return undefined;
+}
+
+/**
+ * What no single provider's options show: two providers sharing a redirect URI, and (with the built-in
+ * routes) a redirect URI that leads to another provider's callback route. Either way the provider sends the
+ * browser to a callback that refuses the state (`wrong_provider`), after the user consented.
+ */
+function crossProviderProblems(
+  providers: ReadonlyMap<string, ResolvedProviderConfig>,
+  routes: ResolvedRoutesOptions | false | undefined,
+  problems: string[],
+): void {
+  const byUri = new Map<string, string[]>();
+  for (const { name, redirectUri } of providers.values()) {
+    const href = new URL(redirectUri).href;
+    byUri.set(href, [...(byUri.get(href) ?? []), name]);
+  }
+  for (const [href, [first, ...others]] of byUri) {
+    for (const name of others) {
+      problems.push(
+        `providers.${name}.redirectUri is the same as providers.${first}.redirectUri (${href}): ` +
+          'each provider needs its own redirect URI, or its callback cannot be told apart',
+      );
+    }
+  }
+  if (!routes) return;
+  for (const [href, names] of byUri) {
+    // A shared redirect URI is reported above already.
+    if (names.length > 1) continue;
+    const name = names[0]!;
+    const target = callbackRouteProvider(new URL(href).pathname, routes.path);
+    if (target !== undefined && target !== name && providers.has(target)) {
+      problems.push(
+        `providers.${name}.redirectUri leads to /${routes.path}/${target}/callback, the callback route of provider "${target}", ` +
+          `which refuses ${name}'s states; use /${routes.path}/${name}/callback`,
+      );
+    }
+  }
+}
+
+/**
+ * The provider segment when `pathname` ends in the built-in callback route `/{routesPath}/{provider}/callback`
+ * (a global prefix or a proxy may come before it). The fixed segments match case-insensitively, as Express routes.
+ */
+function callbackRouteProvider(pathname: string, routesPath: string): string | undefined {
+  const segments = pathname.split('/').map(decodeSegment);
+  if (segments.at(-1) === '') segments.pop();
+  const prefix = routesPath.split('/');
+  const start = segments.length - prefix.length - 2;
+  if (start < 1 || segments.at(-1)?.toLowerCase() !== 'callback') return undefined;
+  if (prefix.some((segment, i) => segments[start + i]?.toLowerCase() !== segment.toLowerCase())) return undefined;
+  return segments[segments.length - 2];
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** An optional object of strings; `problemOf` names what is wrong with one entry, if anything. */
@@ -255,10 +402,21 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, prefix: string, problems: string[]): void {
+export function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, prefix: string, problems: string[]): void {
   for (const key of Object.keys(value)) {
-    if (!known.has(key)) problems.push(`${prefix}${key} is not a known option`);
+    if (!known.has(key)) problems.push(`${prefix}${key.slice(0, 64)} is not a known option${suggestion(key, known)}`);
   }
+}
+
+/** ` (did you mean clientId?)` for a key that differs from a known one only in case, `-` or `_`. */
+function suggestion(key: string, known: ReadonlySet<string>): string {
+  const folded = foldKey(key);
+  for (const candidate of known) if (foldKey(candidate) === folded) return ` (did you mean ${candidate}?)`;
+  return '';
+}
+
+function foldKey(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
 }
 
 function requiredString(value: unknown, path: string, problems: string[]): string | undefined {
@@ -328,13 +486,22 @@ function endpointUrl(value: unknown, path: string, allowInsecure: boolean, probl
   return url.href;
 }
 
-/** The redirect URI is compared exactly by the provider (RFC 9700 §4.1.3): absolute http(s), no fragment. */
-function redirectUrl(value: unknown, path: string, problems: string[]): string | undefined {
+/**
+ * The redirect URI is compared exactly by the provider (RFC 9700 §4.1.3): absolute http(s), no fragment; and
+ * https off loopback, since the code travels in it (RFC 6749 §3.1.2.1, RFC 9700 §4.1.1).
+ */
+function redirectUrl(value: unknown, path: string, allowInsecure: boolean, problems: string[]): string | undefined {
   const text = requiredString(value, path, problems);
   if (text === undefined) return undefined;
   const url = parseUrl(text);
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
     problems.push(`${path} must be an absolute http(s) URL`);
+    return undefined;
+  }
+  if (url.protocol === 'http:' && !allowInsecure && !isLoopbackHost(url.hostname)) {
+    problems.push(
+      `${path} must use https (plain http is allowed for localhost only, or with allowInsecureRequests): the code would travel in clear text`,
+    );
     return undefined;
   }
   if (url.hash || text.includes('#')) {

@@ -1,4 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import type { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
 import type { AuthCodeFlowModuleOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import type { StateStore } from '../stores/state-store.interface.js';
@@ -22,6 +23,8 @@ export interface ResolvedProviderConfig {
   authorizationParams: Readonly<Record<string, string>>;
   issuer?: string;
   requireIssuerParameter: boolean;
+  /** An `iss` is accepted unchecked when no `issuer` is configured (never together with `issuer`). */
+  allowUnverifiedIssuer: boolean;
   normalizeTokenResponse?: FlowManagerOptions['normalizeTokenResponse'];
   tokenRequestHeaders: Readonly<Record<string, string>>;
 }
@@ -32,6 +35,8 @@ export interface ResolvedRoutesOptions {
   failureRedirect?: string;
   allowAnonymous: boolean;
   guards: Array<Type<CanActivate> | CanActivate>;
+  /** The guard class of the built-in routes: `AuthCodeFlowGuard` or the app's subclass. */
+  guard: Type<AuthCodeFlowGuard>;
 }
 
 export interface ResolvedModuleOptions {
@@ -39,6 +44,7 @@ export interface ResolvedModuleOptions {
   stateTtlSeconds: number;
   stateStore?: StateStore;
   tokenStore?: TokenStore;
+  /** `false`: no routes, or (`forRootAsync`) registered routes that the factory turned off and that answer 404. */
   routes: false | ResolvedRoutesOptions;
   resolveUser: NonNullable<AuthCodeFlowModuleOptions['resolveUser']>;
   onTokens?: AuthCodeFlowModuleOptions['onTokens'];

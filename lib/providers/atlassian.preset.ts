@@ -1,5 +1,5 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } from './preset.util.js';
+import { applyPreset, assertPresetInput, commonProblems, requireSecret, type PresetOptions } from './preset.util.js';
 
 /**
  * Atlassian Cloud (Jira, Confluence...), OAuth 2.0 (3LO) apps.
@@ -9,12 +9,15 @@ import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } fr
  *   Atlassian documents it; `client_secret_post`. No PKCE: 3LO does not document it.
  * - Scopes are space-delimited (e.g. `read:jira-work read:me`); `offline_access` is needed for a
  *   refresh token, which rotates on each refresh.
+ * - Confidential clients only: `clientSecret` is required.
+ * - No issuer is documented: a callback that carries `iss` is rejected (`issuer_unexpected`, RFC 9207). Should
+ *   Atlassian start sending one, pass its `issuer`.
  *
  * @see https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/
  */
 export function atlassian(options: PresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: 3LO apps authenticate with the client secret');
+  const problems = commonProblems('atlassian', options);
+  requireSecret(options, '3LO apps authenticate with the client secret', problems);
   assertPresetInput('atlassian', problems);
   return applyPreset(
     {

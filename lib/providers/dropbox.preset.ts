@@ -14,13 +14,17 @@ export interface DropboxPresetOptions extends PresetOptions {
  * - Scopes are space-delimited (e.g. `account_info.read files.content.read`), or left to the app console.
  * - `token_access_type=offline` gives a refresh token with short-lived (4 h) access tokens; a refresh
  *   returns none, and `getTokens` keeps the old one.
+ * - A public client (no `clientSecret`) is allowed: Dropbox documents the PKCE flow without a secret.
+ * - Issuer `https://www.dropbox.com` (its OpenID Connect issuer): an `iss` in the callback must match it;
+ *   Dropbox does not document sending one.
  *
  * @see https://developers.dropbox.com/oauth-guide
  * @see https://www.dropbox.com/developers/documentation/http/documentation#oauth2-authorize
+ * @see https://developers.dropbox.com/oidc-guide
  */
 export function dropbox(options: DropboxPresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (options?.offline !== undefined && typeof options.offline !== 'boolean') problems.push('offline must be true or false');
+  const problems = commonProblems('dropbox', options, ['offline']);
+  if (options.offline !== undefined && typeof options.offline !== 'boolean') problems.push('offline must be true or false');
   assertPresetInput('dropbox', problems);
   return applyPreset(
     {
@@ -31,6 +35,7 @@ export function dropbox(options: DropboxPresetOptions): FlowManagerOptions {
       pkce: true,
       clientAuthMethod: options.clientSecret === undefined ? 'none' : 'client_secret_post',
       authorizationParams: options.offline === false ? {} : { token_access_type: 'offline' },
+      issuer: 'https://www.dropbox.com',
     },
     options,
     ['offline'],

@@ -1,5 +1,5 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } from './preset.util.js';
+import { applyPreset, assertPresetInput, commonProblems, requireSecret, type PresetOptions } from './preset.util.js';
 
 export interface GooglePresetOptions extends PresetOptions {
   /**
@@ -19,14 +19,17 @@ export interface GooglePresetOptions extends PresetOptions {
  *   `https://www.googleapis.com/auth/drive.readonly`.
  * - Issuer `https://accounts.google.com`: Google adds `iss` to some authorization responses (RFC 9207)
  *   without announcing it, so a present `iss` must match but a missing one is accepted.
+ * - Confidential clients only: a "Web application" OAuth client authenticates with its `clientSecret`, PKCE or
+ *   not, so the secret is required (Google has no public client for a web server).
  * - A refresh response carries no new refresh token: `getTokens` keeps the old one.
  *
  * @see https://developers.google.com/identity/protocols/oauth2/web-server
  * @see https://developers.google.com/identity/openid-connect/openid-connect
  */
 export function google(options: GooglePresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
+  const problems = commonProblems('google', options, ['offline']);
   if (options.offline !== undefined && typeof options.offline !== 'boolean') problems.push('offline must be true or false');
+  requireSecret(options, 'Google web application clients authenticate with their client secret', problems);
   assertPresetInput('google', problems);
   const offline = options.offline ?? true;
   return applyPreset(
@@ -37,7 +40,7 @@ export function google(options: GooglePresetOptions): FlowManagerOptions {
       revocationPath: 'https://oauth2.googleapis.com/revoke',
       scopeDelimiter: ' ',
       pkce: true,
-      clientAuthMethod: options.clientSecret === undefined ? 'none' : 'client_secret_post',
+      clientAuthMethod: 'client_secret_post',
       authorizationParams: offline ? { access_type: 'offline', prompt: 'consent' } : {},
       issuer: 'https://accounts.google.com',
       requireIssuerParameter: false,

@@ -1,5 +1,5 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, defaultBearer, type PresetOptions } from './preset.util.js';
+import { applyPreset, assertPresetInput, commonProblems, defaultBearer, requireSecret, type PresetOptions } from './preset.util.js';
 
 /**
  * LinkedIn (3-legged OAuth, and Sign In with LinkedIn using OpenID Connect).
@@ -9,14 +9,16 @@ import { applyPreset, assertPresetInput, commonProblems, defaultBearer, type Pre
  * - No PKCE: LinkedIn supports it only for approved native apps, and its web flow answers
  *   `invalid_client` when a `code_verifier` is sent.
  * - Scopes are space-delimited (e.g. `openid profile email`); refresh tokens only for approved partners.
- * - Older responses carry no `token_type`: it becomes `bearer`. Issuer `https://www.linkedin.com/oauth`.
+ * - Older responses carry no `token_type`: it becomes `bearer`.
+ * - Issuer `https://www.linkedin.com/oauth` (its OpenID Connect issuer): an `iss` in the callback must match it.
+ * - Confidential clients only: `clientSecret` is required.
  *
  * @see https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow
  * @see https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
  */
 export function linkedin(options: PresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: LinkedIn web apps authenticate with the client secret');
+  const problems = commonProblems('linkedin', options);
+  requireSecret(options, 'LinkedIn web apps authenticate with the client secret', problems);
   assertPresetInput('linkedin', problems);
   return applyPreset(
     {

@@ -1,5 +1,6 @@
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { PROVIDER_KEYS, unknownKeys } from '../options/resolve-options.util.js';
 import { isLoopbackHost } from '../utils/url.util.js';
 
 /**
@@ -26,15 +27,39 @@ export function assertPresetInput(provider: string, problems: readonly string[])
   if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, PRESET_INVALID(provider, problems));
 }
 
-/** The problems of the input every preset shares: an object with a client id and a redirect URI. */
-export function commonProblems(input: unknown): string[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['the options must be an object'];
+/**
+ * The problems of the input every preset shares: an object (else the preset throws at once) with a client id
+ * and a redirect URI, and no key that is neither an option of {@link FlowManagerOptions} nor one of the
+ * preset's own (a mistyped `clientID` is named as such, besides the missing `clientId`).
+ */
+export function commonProblems(provider: string, input: unknown, presetOnlyKeys: readonly string[] = []): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) assertPresetInput(provider, ['the options must be an object']);
+  const fields = input as Record<string, unknown>;
   const problems: string[] = [];
-  const { clientId, redirectUri, clientSecret } = input as Record<string, unknown>;
+  const { clientId, redirectUri, clientSecret } = fields;
   if (typeof clientId !== 'string' || clientId.trim() === '') problems.push('clientId is required');
   if (typeof redirectUri !== 'string' || redirectUri.trim() === '') problems.push('redirectUri is required');
   if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) problems.push('clientSecret must be a non-empty string when given');
+  unknownKeys(fields, presetOnlyKeys.length === 0 ? PROVIDER_KEYS : new Set([...PROVIDER_KEYS, ...presetOnlyKeys]), '', problems);
   return problems;
+}
+
+/** For a provider without public clients: a missing secret is refused, saying why. */
+export function requireSecret(input: PresetOptions, because: string, problems: string[]): void {
+  if (input.clientSecret === undefined) problems.push(`clientSecret is required: ${because}`);
+}
+
+/**
+ * For a provider with public clients for some registrations only: a missing secret is refused unless the
+ * caller asks for a public client with `clientAuthMethod: 'none'`, which then needs PKCE (RFC 9700 §2.1.1).
+ */
+export function requireSecretUnlessPublic(input: PresetOptions, because: string, problems: string[]): void {
+  if (input.clientSecret === undefined && input.clientAuthMethod !== 'none') {
+    problems.push(`clientSecret is required: ${because}; for a public client, pass clientAuthMethod: 'none'`);
+  }
+  if (input.clientSecret === undefined && input.clientAuthMethod === 'none' && input.pkce === false) {
+    problems.push('pkce cannot be turned off for a public client (RFC 9700 §2.1.1)');
+  }
 }
 
 /**

@@ -103,11 +103,44 @@ describe('provider presets', () => {
     expect(discord(client).requireIssuerParameter).toBeUndefined();
   });
 
+  it('sets the issuer wherever the provider documents one', () => {
+    const issuers = Object.fromEntries(Object.entries(presets).map(([name, make]) => [name, make().issuer]));
+    expect(issuers).toEqual({
+      atlassian: undefined,
+      discord: 'https://discord.com',
+      dropbox: 'https://www.dropbox.com',
+      entraId: undefined, // a domain tenant: see the tenant-id case below
+      facebook: 'https://www.facebook.com',
+      github: undefined,
+      gitlab: 'https://gitlab.com',
+      google: 'https://accounts.google.com',
+      linkedin: 'https://www.linkedin.com/oauth',
+      reddit: undefined,
+      slack: undefined,
+      slackOpenId: 'https://slack.com',
+      spotify: undefined,
+      stackExchange: undefined,
+      twitch: 'https://id.twitch.tv/oauth2',
+      x: undefined,
+    });
+  });
+
+  it('lets a preset without an issuer opt out of the iss check, and refuses the opt-out beside an issuer', () => {
+    expect(resolveOptions({ providers: { gh: github({ ...client, allowUnverifiedIssuer: true }) } }).providers.get('gh')?.allowUnverifiedIssuer).toBe(true);
+    expect(() => resolveOptions({ providers: { g: google({ ...client, allowUnverifiedIssuer: true }) } })).toThrow(
+      'providers.g.allowUnverifiedIssuer cannot be combined with providers.g.issuer: with an issuer, every iss is checked against it',
+    );
+  });
+
   describe('input validation', () => {
-    it('names the preset and the missing client fields', () => {
+    it('names the preset and the missing client fields, all at once', () => {
       const error = thrown(() => github({} as never));
       expect(error.message).toContain('github');
-      expect(error.problems).toEqual(['clientId is required', 'redirectUri is required']);
+      expect(error.problems).toEqual([
+        'clientId is required',
+        'redirectUri is required',
+        'clientSecret is required: GitHub authenticates the web flow with the client secret',
+      ]);
     });
 
     it('requires a tenant for Entra ID, and refuses a malformed one', () => {
@@ -132,6 +165,61 @@ describe('provider presets', () => {
       }
       expect(x(publicClient).clientAuthMethod).toBe('none');
       expect(spotify(publicClient).clientAuthMethod).toBe('none');
+    });
+
+    it('requires a secret of Google and Sign in with Slack, even when a public client is asked for', () => {
+      const { clientSecret: _omitted, ...publicClient } = client;
+      expect(thrown(() => google(publicClient)).problems).toEqual(['clientSecret is required: Google web application clients authenticate with their client secret']);
+      expect(thrown(() => google({ ...publicClient, clientAuthMethod: 'none' })).problems).toEqual([expect.stringContaining('clientSecret is required')]);
+      expect(thrown(() => slackOpenId(publicClient)).problems).toEqual(['clientSecret is required: openid.connect.token authenticates the app with its client secret']);
+      expect(thrown(() => slackOpenId({ ...publicClient, clientAuthMethod: 'none' })).problems).toEqual([expect.stringContaining('clientSecret is required')]);
+      expect(google(client).clientAuthMethod).toBe('client_secret_post');
+      expect(slackOpenId(client).clientAuthMethod).toBe('client_secret_post');
+    });
+
+    it('requires a secret of Entra ID, GitLab and Discord unless a public client is asked for, which then needs PKCE', () => {
+      const { clientSecret: _omitted, ...publicClient } = client;
+      const makers = {
+        entraId: (options: typeof publicClient & Partial<FlowManagerOptions>) => entraId({ ...options, tenant: 'common' }),
+        gitlab,
+        discord,
+      };
+      for (const [name, make] of Object.entries(makers)) {
+        expect({ name, problems: thrown(() => make(publicClient)).problems }).toEqual({
+          name,
+          problems: [expect.stringMatching(/^clientSecret is required: .*; for a public client, pass clientAuthMethod: 'none'$/)],
+        });
+        const options = make({ ...publicClient, clientAuthMethod: 'none' });
+        expect(resolveOptions({ providers: { p: options } }).providers.get('p')).toMatchObject({ clientAuthMethod: 'none', pkce: true });
+        expect(thrown(() => make({ ...publicClient, clientAuthMethod: 'none', pkce: false })).problems).toEqual([
+          'pkce cannot be turned off for a public client (RFC 9700 §2.1.1)',
+        ]);
+      }
+    });
+
+    it('reports every problem at once, a mistyped key as not a known option beside the missing one', () => {
+      expect(thrown(() => facebook({ clientID: 'id', redirectUri: client.redirectUri, graphVersion: '23' } as never)).problems).toEqual([
+        'clientId is required',
+        'clientID is not a known option (did you mean clientId?)',
+        'graphVersion must look like v23.0',
+        'clientSecret is required: the code exchange authenticates with the app secret',
+      ]);
+      expect(thrown(() => slack({ clientId: 'id', redirectURI: client.redirectUri } as never)).problems).toEqual([
+        'redirectUri is required',
+        'redirectURI is not a known option (did you mean redirectUri?)',
+        'clientSecret is required: oauth.v2.access authenticates the app with its client secret',
+        'scope (bot scopes) or userScope (user scopes) is required',
+      ]);
+      expect(thrown(() => gitlab({ clientId: 'id', redirectUri: client.redirectUri, baseUri: 'http://gitlab.example.com', client_secret: 's' } as never)).problems).toEqual([
+        'client_secret is not a known option (did you mean clientSecret?)',
+        "clientSecret is required: a confidential GitLab application authenticates with its secret; for a public client, pass clientAuthMethod: 'none'",
+        'baseUri must be the https URL of the GitLab instance, e.g. https://gitlab.example.com',
+      ]);
+      expect(thrown(() => x({ ...client, pkce: false, scopes: ['a'] } as never)).problems).toEqual(['scopes is not a known option', 'pkce cannot be turned off: X requires PKCE']);
+      // A preset's own options are known to it.
+      expect(() => entraId({ ...client, tenant: 'common' })).not.toThrow();
+      expect(() => reddit({ ...client, permanent: false, userAgent: 'web:app:v1' })).not.toThrow();
+      expect(thrown(() => github(null as never)).problems).toEqual(['the options must be an object']);
     });
 
     it('requires Slack scopes or user scopes, and checks the Facebook Graph version', () => {

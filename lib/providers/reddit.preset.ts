@@ -1,5 +1,5 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } from './preset.util.js';
+import { applyPreset, assertPresetInput, commonProblems, requireSecret, type PresetOptions } from './preset.util.js';
 
 export interface RedditPresetOptions extends PresetOptions {
   /** Ask for a refresh token: `duration=permanent` (else `temporary`, one hour). @default true */
@@ -21,14 +21,17 @@ export interface RedditPresetOptions extends PresetOptions {
  * - Scopes are space-delimited (e.g. `identity read`); `duration=permanent` gives a refresh token.
  * - Reddit answers some errors (e.g. `invalid_grant`) in HTTP 200: they become `TokenRequestError`s.
  * - Token requests carry a `User-Agent` (`userAgent`), as Reddit's API rules ask of every client.
+ * - "web app" clients are confidential: `clientSecret` is required.
+ * - No issuer is documented: a callback that carries `iss` is rejected (`issuer_unexpected`, RFC 9207). Should
+ *   Reddit start sending one, pass its `issuer`.
  *
  * @see https://github.com/reddit-archive/reddit/wiki/OAuth2
  */
 export function reddit(options: RedditPresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (options?.permanent !== undefined && typeof options.permanent !== 'boolean') problems.push('permanent must be true or false');
-  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: web apps authenticate with HTTP Basic');
-  if (options?.userAgent !== undefined && (typeof options.userAgent !== 'string' || options.userAgent.trim() === '')) problems.push('userAgent must be a non-empty string');
+  const problems = commonProblems('reddit', options, ['permanent', 'userAgent']);
+  if (options.permanent !== undefined && typeof options.permanent !== 'boolean') problems.push('permanent must be true or false');
+  requireSecret(options, 'web apps authenticate with HTTP Basic', problems);
+  if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || options.userAgent.trim() === '')) problems.push('userAgent must be a non-empty string');
   assertPresetInput('reddit', problems);
   return applyPreset(
     {

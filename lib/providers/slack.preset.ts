@@ -1,5 +1,7 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commaScopeToSpaces, commonProblems, joinScope, pipe, type PresetOptions } from './preset.util.js';
+import {
+  applyPreset, assertPresetInput, commaScopeToSpaces, commonProblems, joinScope, pipe, requireSecret, type PresetOptions,
+} from './preset.util.js';
 
 type TokenBody = Record<string, unknown>;
 
@@ -52,21 +54,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * - Responses: the `ok`/`error` envelope (errors in HTTP 200), `token_type: bot`, and the user token
  *   inside `authed_user` when only user scopes were asked for (see {@link slackAuthedUser}).
  * - Refresh tokens only with token rotation turned on for the app.
+ * - Confidential clients only: `clientSecret` is required.
+ * - No issuer is documented for app installation: a callback that carries `iss` is rejected (`issuer_unexpected`,
+ *   RFC 9207). Should Slack start sending one, pass its `issuer`.
  *
  * @see https://docs.slack.dev/authentication/installing-with-oauth
  * @see https://docs.slack.dev/reference/methods/oauth.v2.access
  */
 export function slack(options: SlackPresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (problems.length === 0) {
-    if (options.clientSecret === undefined) problems.push('clientSecret is required: oauth.v2.access authenticates the app with its client secret');
-    const empty = (value: unknown) => value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
-    if (empty(options.scope) && empty(options.userScope) && options.authorizationParams?.user_scope === undefined) {
-      problems.push('scope (bot scopes) or userScope (user scopes) is required');
-    }
-    if (options.userScope !== undefined && typeof options.userScope !== 'string' && !(Array.isArray(options.userScope) && options.userScope.every((s) => typeof s === 'string'))) {
-      problems.push('userScope must be a string or an array of strings');
-    }
+  const problems = commonProblems('slack', options, ['userScope']);
+  requireSecret(options, 'oauth.v2.access authenticates the app with its client secret', problems);
+  const empty = (value: unknown) => value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  if (empty(options.scope) && empty(options.userScope) && options.authorizationParams?.user_scope === undefined) {
+    problems.push('scope (bot scopes) or userScope (user scopes) is required');
+  }
+  if (options.userScope !== undefined && typeof options.userScope !== 'string' && !(Array.isArray(options.userScope) && options.userScope.every((s) => typeof s === 'string'))) {
+    problems.push('userScope must be a string or an array of strings');
   }
   assertPresetInput('slack', problems);
   const userScope = joinScope(options.userScope, ',');
@@ -90,14 +93,19 @@ export function slack(options: SlackPresetOptions): FlowManagerOptions {
  * Sign in with Slack (OpenID Connect).
  *
  * - Authorization `https://slack.com/openid/connect/authorize`, token `https://slack.com/api/openid.connect.token`;
- *   PKCE (S256); `client_secret_post`; issuer `https://slack.com`.
+ *   PKCE (S256); `client_secret_post`.
+ * - Issuer `https://slack.com` (its OpenID Connect issuer): an `iss` in the callback must match it.
+ * - Confidential clients only: `openid.connect.token` authenticates the app with its `clientSecret`, which is
+ *   required (Slack documents no public client for Sign in with Slack).
  * - Scopes are space-delimited; `openid email profile` unless given.
  * - Responses use Slack's `ok`/`error` envelope (errors in HTTP 200).
  *
  * @see https://docs.slack.dev/authentication/sign-in-with-slack
  */
 export function slackOpenId(options: PresetOptions): FlowManagerOptions {
-  assertPresetInput('slackOpenId', commonProblems(options));
+  const problems = commonProblems('slackOpenId', options);
+  requireSecret(options, 'openid.connect.token authenticates the app with its client secret', problems);
+  assertPresetInput('slackOpenId', problems);
   return applyPreset(
     {
       baseUri: 'https://slack.com',
@@ -106,7 +114,7 @@ export function slackOpenId(options: PresetOptions): FlowManagerOptions {
       scopeDelimiter: ' ',
       scope: ['openid', 'email', 'profile'],
       pkce: true,
-      clientAuthMethod: options.clientSecret === undefined ? 'none' : 'client_secret_post',
+      clientAuthMethod: 'client_secret_post',
       issuer: 'https://slack.com',
       normalizeTokenResponse: slackEnvelope,
     },

@@ -1,5 +1,7 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, defaultBearer, flattenErrorObject, type PresetOptions } from './preset.util.js';
+import {
+  applyPreset, assertPresetInput, commonProblems, defaultBearer, flattenErrorObject, requireSecret, type PresetOptions,
+} from './preset.util.js';
 
 type TokenBody = Record<string, unknown>;
 
@@ -27,12 +29,15 @@ export function normalizeStackExchange(body: TokenBody): TokenBody {
  * - Scopes are space-delimited: `read_inbox`, `no_expiry`, `write_access`, `private_info`. There are no
  *   refresh tokens; `no_expiry` asks for a token that does not expire.
  * - The response has `expires` instead of `expires_in` and no `token_type` (see {@link normalizeStackExchange}).
+ * - The explicit (server-side) flow posts the client secret: `clientSecret` is required.
+ * - No issuer is documented: a callback that carries `iss` is rejected (`issuer_unexpected`, RFC 9207). Should
+ *   Stack Exchange start sending one, pass its `issuer`.
  *
  * @see https://api.stackexchange.com/docs/authentication
  */
 export function stackExchange(options: PresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: the explicit flow posts the client secret');
+  const problems = commonProblems('stackExchange', options);
+  requireSecret(options, 'the explicit flow posts the client secret', problems);
   assertPresetInput('stackExchange', problems);
   return applyPreset(
     {

@@ -1,5 +1,7 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, defaultBearer, pipe, scopeArrayToString, type PresetOptions } from './preset.util.js';
+import {
+  applyPreset, assertPresetInput, commonProblems, defaultBearer, pipe, requireSecret, scopeArrayToString, type PresetOptions,
+} from './preset.util.js';
 
 /**
  * Twitch.
@@ -8,14 +10,15 @@ import { applyPreset, assertPresetInput, commonProblems, defaultBearer, pipe, sc
  *   `/oauth2/revoke`; `client_secret_post`. No PKCE: Twitch does not document it.
  * - Scopes are space-delimited in the request (e.g. `user:read:email`); the response lists them as a
  *   JSON array, which becomes a space-delimited string. Every code exchange returns a refresh token.
- * - Issuer `https://id.twitch.tv/oauth2` (OpenID Connect).
+ * - Issuer `https://id.twitch.tv/oauth2` (its OpenID Connect issuer): an `iss` in the callback must match it.
+ * - Confidential clients only: `clientSecret` is required.
  *
  * @see https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#authorization-code-grant-flow
  * @see https://dev.twitch.tv/docs/authentication/refresh-tokens/
  */
 export function twitch(options: PresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (problems.length === 0 && options.clientSecret === undefined) problems.push('clientSecret is required: the authorization code grant posts the client secret');
+  const problems = commonProblems('twitch', options);
+  requireSecret(options, 'the authorization code grant posts the client secret', problems);
   assertPresetInput('twitch', problems);
   return applyPreset(
     {

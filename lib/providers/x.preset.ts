@@ -9,13 +9,16 @@ import { applyPreset, assertPresetInput, commonProblems, type PresetOptions } fr
  * - PKCE is required (turning it off is refused). Confidential clients authenticate with
  *   `client_secret_basic`; public clients send only `client_id`.
  * - Scopes are space-delimited (e.g. `tweet.read users.read`); `offline.access` is needed for a refresh token.
+ * - A public client (no `clientSecret`) is allowed: X documents public clients with PKCE.
+ * - No issuer is documented: a callback that carries `iss` is rejected (`issuer_unexpected`, RFC 9207). Should
+ *   X start sending one, pass its `issuer`.
  *
  * @see https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code
  * @see https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token
  */
 export function x(options: PresetOptions): FlowManagerOptions {
-  const problems = commonProblems(options);
-  if (problems.length === 0 && options.pkce === false) problems.push('pkce cannot be turned off: X requires PKCE');
+  const problems = commonProblems('x', options);
+  if (options.pkce === false) problems.push('pkce cannot be turned off: X requires PKCE');
   assertPresetInput('x', problems);
   return applyPreset(
     {

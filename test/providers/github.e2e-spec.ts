@@ -51,6 +51,21 @@ describe('github preset against a GitHub-like loopback provider', () => {
   }
   const preset = () => github({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['read:user', 'user:email'], baseUri: fake.url });
 
+  it('has no issuer: a callback carrying iss is refused before any token request, unless the app opted out', async () => {
+    const manager = await open(preset());
+    const { callback } = await authorize(manager, fake);
+    callback.set('iss', 'https://github.com');
+    const before = fake.tokenRequests.length;
+    await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({ code: 'invalid_callback', reason: 'issuer_unexpected' });
+    expect(fake.tokenRequests.length).toBe(before);
+    await moduleRef?.close();
+
+    const optedOut = await open(github({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url, allowUnverifiedIssuer: true }));
+    const second = await authorize(optedOut, fake);
+    second.callback.set('iss', 'https://github.com');
+    await expect(optedOut.handleCallback('ada', second.callback)).resolves.toHaveProperty('tokens.tokenType', 'bearer');
+  });
+
   it('builds the authorization URL: GitHub path, space-delimited scope, S256 challenge', async () => {
     const manager = await open(preset());
     const { url } = await authorize(manager, fake);
