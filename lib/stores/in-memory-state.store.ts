@@ -1,11 +1,17 @@
-import { DEFAULT_STATE_STORE_MAX_ENTRIES } from '../auth-code-flow.constants.js';
-import { StateStoreFullError } from '../auth-code-flow.errors.js';
-import { STATE_STORE_FULL } from '../auth-code-flow.messages.js';
+import { DEFAULT_MAX_PENDING_PER_OWNER, DEFAULT_STATE_STORE_MAX_ENTRIES } from '../auth-code-flow.constants.js';
 import type { PendingAuthorization, StateStore } from './state-store.interface.js';
 
 export interface InMemoryStateStoreOptions {
-  /** Most pending authorizations held at once; `save` beyond it throws `StateStoreFullError`. @default 100000 */
+  /**
+   * Most pending authorizations held at once; a save beyond it evicts the oldest one, whose callback then
+   * gets an invalid state. @default 100000
+   */
   maxEntries?: number;
+  /**
+   * Most pending authorizations one owner (`PendingAuthorization.owner`: a user, else a browser) holds per
+   * provider; a save beyond it evicts that owner's oldest. @default 10
+   */
+  maxPendingPerOwner?: number;
   /** How often expired records are swept, in milliseconds. The timer never keeps the process alive. @default 60000 */
   sweepIntervalMs?: number;
 }
@@ -13,23 +19,30 @@ export interface InMemoryStateStoreOptions {
 interface Entry {
   record: PendingAuthorization;
   expiresAt: number;
+  /** The entry's key in `owners`, when it has an owner. */
+  owner: string | undefined;
 }
 
 /**
  * The default state store: a Map in this process. Fits a single instance; apps with several
  * instances need a shared store such as `RedisStateStore`.
+ *
+ * Bounded in two ways, both by eviction rather than refusal, so that a flood degrades only the flooder's
+ * (or, once `maxEntries` is reached, the oldest) pending flows instead of answering 503 to everyone: each
+ * owner keeps its newest `maxPendingPerOwner` per provider, and the store its newest `maxEntries`.
+ * Every operation is O(1) (a Map and a Set per owner keep insertion order); only the timer's sweep is O(n).
  */
 export class InMemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
+  /** Per provider and owner, its states in the order they were saved. Emptied sets are removed. */
+  private readonly owners = new Map<string, Set<string>>();
   private readonly maxEntries: number;
+  private readonly maxPendingPerOwner: number;
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: InMemoryStateStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? DEFAULT_STATE_STORE_MAX_ENTRIES;
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-      throw new RangeError('InMemoryStateStore: maxEntries must be a positive integer');
-    }
-    this.maxEntries = maxEntries;
+    this.maxEntries = positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_STATE_STORE_MAX_ENTRIES);
+    this.maxPendingPerOwner = positiveInteger('maxPendingPerOwner', options.maxPendingPerOwner ?? DEFAULT_MAX_PENDING_PER_OWNER);
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweepTimer.unref();
   }
@@ -40,11 +53,17 @@ export class InMemoryStateStore implements StateStore {
   }
 
   async save(state: string, record: PendingAuthorization, ttlSeconds: number): Promise<void> {
-    if (this.entries.size >= this.maxEntries && !this.entries.has(state)) {
-      this.sweep();
-      if (this.entries.size >= this.maxEntries) throw new StateStoreFullError(STATE_STORE_FULL(this.maxEntries));
+    // A state saved again counts as new: it moves to the end of both orders.
+    this.remove(state);
+    const owner = record.owner === undefined ? undefined : ownerKey(record.provider, record.owner);
+    this.entries.set(state, { record: { ...record }, expiresAt: Date.now() + ttlSeconds * 1000, owner });
+    if (owner !== undefined) {
+      let states = this.owners.get(owner);
+      if (!states) this.owners.set(owner, (states = new Set()));
+      states.add(state);
+      while (states.size > this.maxPendingPerOwner) this.remove(first(states));
     }
-    this.entries.set(state, { record: { ...record }, expiresAt: Date.now() + ttlSeconds * 1000 });
+    while (this.entries.size > this.maxEntries) this.remove(first(this.entries.keys()));
   }
 
   async peek(state: string): Promise<PendingAuthorization | undefined> {
@@ -56,14 +75,14 @@ export class InMemoryStateStore implements StateStore {
     // get and delete run in one tick, so of concurrent consumers exactly one sees the record.
     const entry = this.live(state);
     if (!entry) return undefined;
-    this.entries.delete(state);
+    this.remove(state);
     return entry.record;
   }
 
   /** Drops expired records. */
   sweep(now = Date.now()): void {
     for (const [state, entry] of this.entries) {
-      if (entry.expiresAt <= now) this.entries.delete(state);
+      if (entry.expiresAt <= now) this.remove(state);
     }
   }
 
@@ -76,9 +95,38 @@ export class InMemoryStateStore implements StateStore {
     const entry = this.entries.get(state);
     if (!entry) return undefined;
     if (entry.expiresAt <= Date.now()) {
-      this.entries.delete(state);
+      this.remove(state);
       return undefined;
     }
     return entry;
   }
+
+  /** Deletes a state and its place in its owner's index; the only way anything leaves the store. */
+  private remove(state: string): void {
+    const entry = this.entries.get(state);
+    if (!entry) return;
+    this.entries.delete(state);
+    if (entry.owner === undefined) return;
+    const states = this.owners.get(entry.owner);
+    states?.delete(state);
+    if (states?.size === 0) this.owners.delete(entry.owner);
+  }
+}
+
+/** One index per provider and owner; JSON keeps the pair unambiguous whatever the names hold. */
+function ownerKey(provider: string, owner: string): string {
+  return JSON.stringify([provider, owner]);
+}
+
+/** The first (oldest) of a non-empty insertion-ordered collection. */
+function first(values: Iterable<string>): string {
+  for (const value of values) return value;
+  throw new Error('unreachable: an empty collection has no oldest value');
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`InMemoryStateStore: ${name} must be a positive integer`);
+  }
+  return value;
 }
