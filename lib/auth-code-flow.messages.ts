@@ -24,6 +24,7 @@ export const CALLBACK_ISSUER_MISMATCH = 'The callback\'s "iss" does not match th
 export const CALLBACK_ISSUER_MISSING = 'The callback has no "iss" although the provider is known to send it (RFC 9207).';
 export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
   `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
+export const BROWSER_ID_INVALID = 'The browserId of createAuthorizationUrl must be a non-empty string.';
 export const TOKEN_REQUEST_REJECTED = (operation: string, error: string, status: number) =>
   `The ${operation} request was rejected with "${error}" (HTTP ${status}).`;
 export const TOKEN_ENDPOINT_FAILED = (operation: string, reason: string) => `The ${operation} request failed: ${reason}.`;

@@ -10,6 +10,7 @@ import {
 } from '../auth-code-flow.errors.js';
 import {
   AUTHORIZATION_DENIED,
+  BROWSER_ID_INVALID,
   CALLBACK_ISSUER_MISMATCH,
   CALLBACK_ISSUER_MISSING,
   CALLBACK_PARAM_MISSING,
@@ -54,6 +55,12 @@ export interface CreateAuthorizationUrlOptions {
   params?: Record<string, string>;
   /** A secret the browser holds (the built-in routes use a cookie); only its hash is stored. */
   browserBinding?: string;
+  /**
+   * A stable id of the browser, used only to bound its pending authorizations when there is no user: the
+   * state store keeps a few per browser and provider and evicts the oldest beyond them. Only its hash is
+   * stored. The built-in routes pass one from their cookie.
+   */
+  browserId?: string;
 }
 
 export interface HandleCallbackOptions {
@@ -135,6 +142,7 @@ export class FlowManager {
       user,
       returnTo: sanitizeReturnTo(options.returnTo),
       browserBinding: options.browserBinding === undefined ? undefined : hashBinding(options.browserBinding),
+      browserId: options.browserId,
     });
     return { url: this.buildAuthorizationUrl(state, record, options.params), state };
   }
@@ -214,9 +222,18 @@ export class FlowManager {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  private async savePending(state: string, fields: Pick<PendingAuthorization, 'user' | 'returnTo' | 'browserBinding'>): Promise<PendingAuthorization> {
+  private async savePending(
+    state: string,
+    fields: Pick<PendingAuthorization, 'user' | 'returnTo' | 'browserBinding'> & { browserId?: string },
+  ): Promise<PendingAuthorization> {
     const record: PendingAuthorization = { provider: this.name, createdAt: Date.now() };
     if (fields.user !== undefined) record.user = fields.user;
+    // Whose quota of pending authorizations this one counts against; the browser id is kept only hashed.
+    if (fields.user !== undefined) record.owner = `user:${fields.user}`;
+    else if (fields.browserId !== undefined) {
+      if (typeof fields.browserId !== 'string' || fields.browserId === '') throw new TypeError(BROWSER_ID_INVALID);
+      record.owner = `browser:${sha256Base64url(fields.browserId)}`;
+    }
     if (this.config.pkce) record.codeVerifier = createCodeVerifier();
     if (fields.returnTo !== undefined) record.returnTo = fields.returnTo;
     if (fields.browserBinding !== undefined) record.browserBinding = fields.browserBinding;
