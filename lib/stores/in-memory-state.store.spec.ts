@@ -5,7 +5,8 @@ import type { PendingAuthorization } from './state-store.interface.js';
 
 const record = (user: string, owner?: string): PendingAuthorization => ({ provider: 'p', user, createdAt: Date.now(), ...(owner ? { owner } : {}) });
 /** The store's per-owner index: every state in it must be held, and every set non-empty. */
-const ownerIndex = (store: InMemoryStateStore) => (store as unknown as { owners: Map<string, Set<string>> }).owners;
+const ownerIndex = (store: InMemoryStateStore) =>
+  new Map([...(store as unknown as { owners: Map<string, { states: Set<string> }> }).owners].map(([owner, index]) => [owner, index.states]));
 const indexedStates = (store: InMemoryStateStore) => [...ownerIndex(store).values()].flatMap((states) => [...states]);
 
 /** What must hold after every operation; plain checks rather than `expect`, which is slow in a loop. */
@@ -134,7 +135,7 @@ describe('InMemoryStateStore', () => {
     expect(store.size).toBe(4);
   });
 
-  it('property: under any sequence of saves, consumes, expiries and sweeps, both bounds hold and the index holds exactly the owned records', async () => {
+  it('property: under any sequence of saves, consumes, expiries and sweeps, a save evicts exactly the oldest past a bound, and the index holds exactly the owned records', async () => {
     jest.useFakeTimers({ now: 1_000_000 });
     type Step =
       | { kind: 'save'; state: number; owner: number; provider: number; ttl: number }
@@ -153,8 +154,14 @@ describe('InMemoryStateStore', () => {
         const entries = (store as unknown as { entries: Map<string, { record: PendingAuthorization }> }).entries;
         for (const next of steps) {
           if (next.kind === 'save') {
-            const owner = next.owner === 0 ? undefined : `user:${next.owner}`;
-            await store.save(`s${next.state}`, { ...record('u', owner), provider: `p${next.provider}` }, next.ttl);
+            const [state, provider, owner] = [`s${next.state}`, `p${next.provider}`, next.owner === 0 ? undefined : `user:${next.owner}`];
+            // What the save must evict: the owner's oldest past its quota, else the store's oldest past maxEntries.
+            const rest = [...entries.keys()].filter((key) => key !== state);
+            const sameOwner = rest.filter((key) => owner !== undefined && entries.get(key)!.record.owner === owner && entries.get(key)!.record.provider === provider);
+            const expected = sameOwner.length >= 3 ? [sameOwner[0]] : rest.length >= 12 ? [rest[0]] : [];
+            await store.save(state, { ...record('u', owner), provider }, next.ttl);
+            const evicted = rest.filter((key) => !entries.has(key));
+            if (evicted.join() !== expected.join()) throw new Error(`saving ${state} evicted [${evicted.join()}], not [${expected.join()}]`);
           } else if (next.kind === 'consume') await store.consume(`s${next.state}`);
           else if (next.kind === 'peek') await store.peek(`s${next.state}`);
           else if (next.kind === 'advance') jest.setSystemTime(Date.now() + next.ms);

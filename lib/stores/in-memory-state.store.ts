@@ -34,8 +34,9 @@ interface Entry {
  */
 export class InMemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
-  /** Per provider and owner, its states in the order they were saved. Emptied sets are removed. */
-  private readonly owners = new Map<string, Set<string>>();
+  private readonly oldestEntry = new OldestFirst(() => this.entries.keys());
+  /** Per provider and owner, its states in the order they were saved. Emptied ones are removed. */
+  private readonly owners = new Map<string, OwnerIndex>();
   private readonly maxEntries: number;
   private readonly maxPendingPerOwner: number;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -58,12 +59,12 @@ export class InMemoryStateStore implements StateStore {
     const owner = record.owner === undefined ? undefined : ownerKey(record.provider, record.owner);
     this.entries.set(state, { record: { ...record }, expiresAt: Date.now() + ttlSeconds * 1000, owner });
     if (owner !== undefined) {
-      let states = this.owners.get(owner);
-      if (!states) this.owners.set(owner, (states = new Set()));
-      states.add(state);
-      while (states.size > this.maxPendingPerOwner) this.remove(first(states));
+      let index = this.owners.get(owner);
+      if (!index) this.owners.set(owner, (index = new OwnerIndex()));
+      index.states.add(state);
+      while (index.states.size > this.maxPendingPerOwner) this.remove(index.oldest.next());
     }
-    while (this.entries.size > this.maxEntries) this.remove(first(this.entries.keys()));
+    while (this.entries.size > this.maxEntries) this.remove(this.oldestEntry.next());
   }
 
   async peek(state: string): Promise<PendingAuthorization | undefined> {
@@ -107,21 +108,45 @@ export class InMemoryStateStore implements StateStore {
     if (!entry) return;
     this.entries.delete(state);
     if (entry.owner === undefined) return;
-    const states = this.owners.get(entry.owner);
-    states?.delete(state);
-    if (states?.size === 0) this.owners.delete(entry.owner);
+    const index = this.owners.get(entry.owner);
+    index?.states.delete(state);
+    if (index?.states.size === 0) this.owners.delete(entry.owner);
   }
+}
+
+/**
+ * Gives out the oldest key of a Map or Set. It keeps one iterator from a call to the next: a fresh one would
+ * step over every deleted slot at the front of the collection each time (V8 compacts it only on rehash),
+ * which makes evicting from a large collection O(n); this one steps over each slot once. Every key it gave
+ * out has been removed since, and a key added again goes to the end, so its next key is always the oldest.
+ */
+class OldestFirst {
+  private iterator: Iterator<string>;
+
+  constructor(private readonly keys: () => Iterator<string>) {
+    this.iterator = keys();
+  }
+
+  /** The oldest key; called only on a non-empty collection. */
+  next(): string {
+    let next = this.iterator.next();
+    // Not reached in practice (the key just added lies ahead), but an iterator that reached the end stays
+    // done even once keys are added: a new one keeps the callers' loops finite.
+    if (next.done) next = (this.iterator = this.keys()).next();
+    if (next.done) throw new Error('unreachable: an empty collection has no oldest key');
+    return next.value;
+  }
+}
+
+/** One owner's states for one provider, oldest first. */
+class OwnerIndex {
+  readonly states = new Set<string>();
+  readonly oldest = new OldestFirst(() => this.states.values());
 }
 
 /** One index per provider and owner; JSON keeps the pair unambiguous whatever the names hold. */
 function ownerKey(provider: string, owner: string): string {
   return JSON.stringify([provider, owner]);
-}
-
-/** The first (oldest) of a non-empty insertion-ordered collection. */
-function first(values: Iterable<string>): string {
-  for (const value of values) return value;
-  throw new Error('unreachable: an empty collection has no oldest value');
 }
 
 function positiveInteger(name: string, value: unknown): number {
