@@ -5,14 +5,36 @@ import type { PendingAuthorization } from './state-store.interface.js';
 
 const record = (user: string, owner?: string): PendingAuthorization => ({ provider: 'p', user, createdAt: Date.now(), ...(owner ? { owner } : {}) });
 /** The store's per-owner index: every state in it must be held, and every set non-empty. */
-const ownerIndex = (store: InMemoryStateStore) =>
-  new Map([...(store as unknown as { owners: Map<string, { states: Set<string> }> }).owners].map(([owner, index]) => [owner, index.states]));
+interface Linked {
+  state: string;
+  ownerNewer: Linked | undefined;
+}
+/** The store's per-owner queues, walked oldest first, keyed by `[provider, owner]` as JSON. */
+const ownerIndex = (store: InMemoryStateStore) => {
+  const owners = (store as unknown as { owners: Map<string, Map<string, { oldest: Linked | undefined; size: number }>> }).owners;
+  const index = new Map<string, Set<string>>();
+  for (const [provider, byOwner] of owners) {
+    if (byOwner.size === 0) index.set(JSON.stringify([provider]), new Set());
+    for (const [owner, queue] of byOwner) {
+      const states = new Set<string>();
+      for (let entry = queue.oldest; entry; entry = entry.ownerNewer) states.add(entry.state);
+      if (states.size !== queue.size) throw new Error(`the queue of ${owner} counts ${queue.size} but links ${states.size}`);
+      index.set(JSON.stringify([provider, owner]), states);
+    }
+  }
+  return index;
+};
 const indexedStates = (store: InMemoryStateStore) => [...ownerIndex(store).values()].flatMap((states) => [...states]);
 
 /** What must hold after every operation; plain checks rather than `expect`, which is slow in a loop. */
 function invariantProblem(store: InMemoryStateStore, entries: Map<string, { record: PendingAuthorization }>, maxEntries: number, perOwner: number): string {
   if (store.size !== entries.size) return `size ${store.size} but ${entries.size} entries`;
   if (store.size > maxEntries) return `${store.size} entries, above maxEntries`;
+  const order = (store as unknown as { order: { oldest: (Linked & { newer: Linked | undefined }) | undefined; size: number } }).order;
+  const linked: string[] = [];
+  for (let entry = order.oldest; entry; entry = entry.newer as typeof entry) linked.push(entry.state);
+  // The Map's own order is the save order too (a state saved again is deleted first), so both must agree.
+  if (linked.join() !== [...entries.keys()].join() || order.size !== entries.size) return `the save order links [${linked.join()}]`;
   const owned = [...entries].filter(([, entry]) => entry.record.owner !== undefined).map(([state]) => state).sort();
   const indexed = indexedStates(store).sort();
   if (owned.join() !== indexed.join()) return `index holds [${indexed.join()}], owned records are [${owned.join()}]`;

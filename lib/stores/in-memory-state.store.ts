@@ -17,10 +17,16 @@ export interface InMemoryStateStoreOptions {
 }
 
 interface Entry {
-  record: PendingAuthorization;
-  expiresAt: number;
-  /** The entry's key in `owners`, when it has an owner. */
-  owner: string | undefined;
+  readonly state: string;
+  readonly record: PendingAuthorization;
+  readonly expiresAt: number;
+  /** The owner's queue, when the record has an owner. */
+  readonly owner: SaveOrder | undefined;
+  // The links of the two save orders the entry is in: the store's, and its owner's.
+  older: Entry | undefined;
+  newer: Entry | undefined;
+  ownerOlder: Entry | undefined;
+  ownerNewer: Entry | undefined;
 }
 
 /**
@@ -30,13 +36,15 @@ interface Entry {
  * Bounded in two ways, both by eviction rather than refusal, so that a flood degrades only the flooder's
  * (or, once `maxEntries` is reached, the oldest) pending flows instead of answering 503 to everyone: each
  * owner keeps its newest `maxPendingPerOwner` per provider, and the store its newest `maxEntries`.
- * Every operation is O(1) (a Map and a Set per owner keep insertion order); only the timer's sweep is O(n).
+ * Every operation is O(1); only the timer's sweep is O(n). The save orders are linked lists through the
+ * entries rather than the Map's own order, which V8 cannot give the oldest of in O(1) once many were
+ * deleted from the front, nor iterate lazily without keeping every deleted entry alive.
  */
 export class InMemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
-  private readonly oldestEntry = new OldestFirst(() => this.entries.keys());
-  /** Per provider and owner, its states in the order they were saved. Emptied ones are removed. */
-  private readonly owners = new Map<string, OwnerIndex>();
+  private readonly order = new SaveOrder('older', 'newer');
+  /** Per provider, then per owner, its entries in save order. Emptied queues and maps are removed. */
+  private readonly owners = new Map<string, Map<string, SaveOrder>>();
   private readonly maxEntries: number;
   private readonly maxPendingPerOwner: number;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -56,15 +64,24 @@ export class InMemoryStateStore implements StateStore {
   async save(state: string, record: PendingAuthorization, ttlSeconds: number): Promise<void> {
     // A state saved again counts as new: it moves to the end of both orders.
     this.remove(state);
-    const owner = record.owner === undefined ? undefined : ownerKey(record.provider, record.owner);
-    this.entries.set(state, { record: { ...record }, expiresAt: Date.now() + ttlSeconds * 1000, owner });
-    if (owner !== undefined) {
-      let index = this.owners.get(owner);
-      if (!index) this.owners.set(owner, (index = new OwnerIndex()));
-      index.states.add(state);
-      while (index.states.size > this.maxPendingPerOwner) this.remove(index.oldest.next());
+    const owner = record.owner === undefined ? undefined : this.ownerQueue(record.provider, record.owner);
+    const entry: Entry = {
+      state,
+      record: { ...record },
+      expiresAt: Date.now() + ttlSeconds * 1000,
+      owner,
+      older: undefined,
+      newer: undefined,
+      ownerOlder: undefined,
+      ownerNewer: undefined,
+    };
+    this.entries.set(state, entry);
+    this.order.append(entry);
+    if (owner) {
+      owner.append(entry);
+      while (owner.size > this.maxPendingPerOwner) this.remove(owner.oldest!.state);
     }
-    while (this.entries.size > this.maxEntries) this.remove(this.oldestEntry.next());
+    while (this.entries.size > this.maxEntries) this.remove(this.order.oldest!.state);
   }
 
   async peek(state: string): Promise<PendingAuthorization | undefined> {
@@ -102,51 +119,61 @@ export class InMemoryStateStore implements StateStore {
     return entry;
   }
 
-  /** Deletes a state and its place in its owner's index; the only way anything leaves the store. */
+  private ownerQueue(provider: string, owner: string): SaveOrder {
+    let byOwner = this.owners.get(provider);
+    if (!byOwner) this.owners.set(provider, (byOwner = new Map()));
+    let queue = byOwner.get(owner);
+    if (!queue) byOwner.set(owner, (queue = new SaveOrder('ownerOlder', 'ownerNewer')));
+    return queue;
+  }
+
+  /** Deletes a state from the Map and from both orders; the only way anything leaves the store. */
   private remove(state: string): void {
     const entry = this.entries.get(state);
     if (!entry) return;
     this.entries.delete(state);
-    if (entry.owner === undefined) return;
-    const index = this.owners.get(entry.owner);
-    index?.states.delete(state);
-    if (index?.states.size === 0) this.owners.delete(entry.owner);
+    this.order.unlink(entry);
+    const queue = entry.owner;
+    if (!queue) return;
+    queue.unlink(entry);
+    if (queue.size > 0) return;
+    const byOwner = this.owners.get(entry.record.provider)!;
+    byOwner.delete(entry.record.owner!);
+    if (byOwner.size === 0) this.owners.delete(entry.record.provider);
   }
 }
 
-/**
- * Gives out the oldest key of a Map or Set. It keeps one iterator from a call to the next: a fresh one would
- * step over every deleted slot at the front of the collection each time (V8 compacts it only on rehash),
- * which makes evicting from a large collection O(n); this one steps over each slot once. Every key it gave
- * out has been removed since, and a key added again goes to the end, so its next key is always the oldest.
- */
-class OldestFirst {
-  private iterator: Iterator<string>;
+/** Entries in save order, linked through one pair of each entry's fields: O(1) append, unlink and oldest. */
+class SaveOrder {
+  oldest: Entry | undefined = undefined;
+  private newest: Entry | undefined = undefined;
+  size = 0;
 
-  constructor(private readonly keys: () => Iterator<string>) {
-    this.iterator = keys();
+  constructor(
+    private readonly olderLink: 'older' | 'ownerOlder',
+    private readonly newerLink: 'newer' | 'ownerNewer',
+  ) {}
+
+  append(entry: Entry): void {
+    entry[this.olderLink] = this.newest;
+    entry[this.newerLink] = undefined;
+    if (this.newest) this.newest[this.newerLink] = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+    this.size++;
   }
 
-  /** The oldest key; called only on a non-empty collection. */
-  next(): string {
-    let next = this.iterator.next();
-    // Not reached in practice (the key just added lies ahead), but an iterator that reached the end stays
-    // done even once keys are added: a new one keeps the callers' loops finite.
-    if (next.done) next = (this.iterator = this.keys()).next();
-    if (next.done) throw new Error('unreachable: an empty collection has no oldest key');
-    return next.value;
+  unlink(entry: Entry): void {
+    const older = entry[this.olderLink];
+    const newer = entry[this.newerLink];
+    if (older) older[this.newerLink] = newer;
+    else this.oldest = newer;
+    if (newer) newer[this.olderLink] = older;
+    else this.newest = older;
+    entry[this.olderLink] = undefined;
+    entry[this.newerLink] = undefined;
+    this.size--;
   }
-}
-
-/** One owner's states for one provider, oldest first. */
-class OwnerIndex {
-  readonly states = new Set<string>();
-  readonly oldest = new OldestFirst(() => this.states.values());
-}
-
-/** One index per provider and owner; JSON keeps the pair unambiguous whatever the names hold. */
-function ownerKey(provider: string, owner: string): string {
-  return JSON.stringify([provider, owner]);
 }
 
 function positiveInteger(name: string, value: unknown): number {
