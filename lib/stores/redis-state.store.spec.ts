@@ -56,7 +56,11 @@ describe('RedisStateStore', () => {
       [{ operationTimeoutMs: 1.5 }, RangeError, 'operationTimeoutMs must be an integer'],
       [{ operationTimeoutMs: Number.NaN }, RangeError, 'operationTimeoutMs must be an integer'],
       [{ operationTimeoutMs: 2 ** 31 }, RangeError, 'operationTimeoutMs must be an integer'],
-      [{ keyprefix: 'typo:' }, TypeError, 'RedisStateStore: unknown option "keyprefix" (known: keyPrefix, operationTimeoutMs, maxPendingPerOwner)'],
+      [
+        { keyprefix: 'typo:' },
+        TypeError,
+        'RedisStateStore: unknown option "keyprefix" (known: keyPrefix, operationTimeoutMs, maxPendingPerOwner)',
+      ],
       [{ maxPendingPerOwner: '10' }, TypeError, 'RedisStateStore: maxPendingPerOwner must be a number'],
       [{ maxPendingPerOwner: 0 }, RangeError, 'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000'],
       [{ maxPendingPerOwner: 2.5 }, RangeError, 'maxPendingPerOwner must be an integer'],
@@ -80,7 +84,9 @@ describe('RedisStateStore', () => {
     it('rejects a record whose owner is not a string, before any command', async () => {
       const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
       const store = new RedisStateStore(counting);
-      await expect(store.save(newState(), { ...record(), owner: 7 as never }, 60)).rejects.toThrow(new TypeError('RedisStateStore: record.owner must be a string'));
+      await expect(store.save(newState(), { ...record(), owner: 7 as never }, 60)).rejects.toThrow(
+        new TypeError('RedisStateStore: record.owner must be a string'),
+      );
       expect(calls).toEqual([]);
     });
   });
@@ -118,9 +124,12 @@ describe('RedisStateStore', () => {
     it('rejects a save with StoreUnavailableError when the owner index cannot be updated, naming no key or owner', async () => {
       const state = newState();
       const store = new RedisStateStore(
-        fakeClient((command, args) => (command === 'set' ? Promise.resolve('OK') : Promise.reject(replyError(`WRONGTYPE '${String(args[2])}'`, args)))).client,
+        fakeClient((command, args) =>
+          command === 'set' ? Promise.resolve('OK') : Promise.reject(replyError(`WRONGTYPE '${String(args[2])}'`, args)),
+        ).client,
       );
-      const error = (await store.save(state, { ...record(), owner: 'user:ada' }, 60).catch((caught: unknown) => caught)) as StoreUnavailableError;
+      const saving = store.save(state, { ...record(), owner: 'user:ada' }, 60);
+      const error = (await saving.catch((caught: unknown) => caught)) as StoreUnavailableError;
       expect(error).toEqual(new StoreUnavailableError('RedisStateStore: "save" failed: Redis answered with an error (WRONGTYPE).'));
       expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(store.ownerKeyFor('fake', 'user:ada'));
     });
@@ -203,7 +212,7 @@ describe('RedisStateStore', () => {
       expect(ttl).toBeLessThanOrEqual(120_000);
     });
 
-    it('keeps an owner index to the quota in save order, within one millisecond or after a clock step back, and never shortens its TTL', async () => {
+    it('keeps an owner index to the quota in save order (one ms apart or a clock step back), never shortening its TTL', async () => {
       const quota = new RedisStateStore(client, { keyPrefix: prefix, maxPendingPerOwner: 3 });
       const states = Array.from({ length: 5 }, () => newState());
       // The same millisecond for the first three saves, then a clock that went back an hour (another instance's).
@@ -218,7 +227,8 @@ describe('RedisStateStore', () => {
         clock.mockRestore();
       }
       const index = quota.ownerKeyFor('fake', 'user:order');
-      expect(await client.zrange(index, '0', '-1')).toEqual(states.slice(2).map((state) => createHash('sha256').update(state).digest('base64url')));
+      const hashes = states.map((state) => createHash('sha256').update(state).digest('base64url'));
+      expect(await client.zrange(index, '0', '-1')).toEqual(hashes.slice(2));
       const scores = (await client.zrange(index, '0', '-1', 'WITHSCORES')).filter((_value, i) => i % 2 === 1).map(Number);
       expect(new Set(scores).size).toBe(scores.length);
       expect(await client.pttl(index)).toBeGreaterThan(200_000);

@@ -106,7 +106,16 @@ describe('the compiled package without ioredis', () => {
       await writeFile(
         join(app, 'tsconfig.json'),
         JSON.stringify({
-          compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, noEmit: true, types: ['node'], experimentalDecorators: true },
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            types: ['node'],
+            experimentalDecorators: true,
+          },
           files: ['app.ts', 'control.ts'],
         }),
       );
@@ -114,7 +123,8 @@ describe('the compiled package without ioredis', () => {
         join(app, 'app.ts'),
         [
           "import 'reflect-metadata';",
-          "import { AuthCodeFlowModule, RedisStateStore, RedisTokenStore, type RedisClient, type StateStore } from 'nestjs-auth-code-flow';",
+          'import { AuthCodeFlowModule, RedisStateStore, RedisTokenStore } from "nestjs-auth-code-flow";',
+          'import type { RedisClient, StateStore } from "nestjs-auth-code-flow";',
           'declare const client: RedisClient;',
           'export const stateStore: StateStore = new RedisStateStore(client, { keyPrefix: "app:", maxPendingPerOwner: 5 });',
           'export const tokenStore = new RedisTokenStore(client);',
@@ -123,7 +133,8 @@ describe('the compiled package without ioredis', () => {
       );
       // The control: the same compilation cannot find ioredis, so the app's clean result means the package needs none.
       await writeFile(join(app, 'control.ts'), "import type { Redis } from 'ioredis';\nexport type Client = Redis;\n");
-      const output = await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(app, 'tsconfig.json')], { cwd: app }).then(
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const output = await run(process.execPath, [tsc, '-p', join(app, 'tsconfig.json')], { cwd: app }).then(
         ({ stdout }) => stdout,
         (error: { stdout: string }) => error.stdout,
       );

@@ -147,7 +147,8 @@ export class RedisProxy {
 /** A `redis-server` of a test's own on a free port (`--save ''`, no AOF), for settings the shared Redis must keep. */
 export async function startRedisServer(args: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], { stdio: 'ignore' });
+  const serverArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args];
+  const child = spawn('redis-server', serverArgs, { stdio: 'ignore' });
   const spawnFailed = new Promise<never>((_resolve, reject) => child.once('error', reject));
   spawnFailed.catch(() => undefined);
   const probe = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50, maxRetriesPerRequest: null });

@@ -79,10 +79,13 @@ describe('the owner of a pending authorization', () => {
   it('bounds one browser to 10 pending flows per provider: the 11th evicts the first, whose callback gets an invalid state', async () => {
     await compile();
     const flows = [];
-    for (let i = 0; i < 11; i++) flows.push(await github.createAuthorizationUrl(undefined, { browserId: 'b1', browserBinding: `binding-${i}` }));
+    for (let i = 0; i < 11; i++)
+      flows.push(await github.createAuthorizationUrl(undefined, { browserId: 'b1', browserBinding: `binding-${i}` }));
     const atGitlab = await gitlab.createAuthorizationUrl(undefined, { browserId: 'b1', browserBinding: 'gitlab-binding' });
     const other = await github.createAuthorizationUrl(undefined, { browserId: 'b2', browserBinding: 'other-binding' });
-    await expect(github.handleCallback(undefined, await provider.authorize(flows[0]!.url), { browserBinding: 'binding-0' })).rejects.toMatchObject({
+    await expect(
+      github.handleCallback(undefined, await provider.authorize(flows[0]!.url), { browserBinding: 'binding-0' }),
+    ).rejects.toMatchObject({
       code: 'invalid_state',
       reason: 'unknown_or_expired',
     });

@@ -184,7 +184,10 @@ export function describeStateStoreContract(label: string, setup: () => Promise<S
         // Skewed towards one owner at one provider, so that most runs go past its quota.
         const weighted = (...weights: number[]) => fc.oneof(...weights.map((weight, i) => ({ weight, arbitrary: fc.constant(i) })));
         const step: fc.Arbitrary<Step> = fc.oneof(
-          { weight: 4, arbitrary: fc.record({ kind: fc.constant('save' as const), provider: weighted(4, 1), owner: weighted(1, 4, 1, 1) }) },
+          {
+            weight: 4,
+            arbitrary: fc.record({ kind: fc.constant('save' as const), provider: weighted(4, 1), owner: weighted(1, 4, 1, 1) }),
+          },
           { weight: 1, arbitrary: fc.record({ kind: fc.constant('consume' as const), pick: fc.nat() }) },
         );
         let runsPastQuota = 0;
