@@ -8,6 +8,8 @@ export const RESOLVED_OPTIONS = Symbol('AUTH_CODE_FLOW_RESOLVED_OPTIONS');
 export const DEFAULT_STATE_TTL_SECONDS = 600;
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 export const DEFAULT_STATE_STORE_MAX_ENTRIES = 100_000;
+/** Pending authorizations one owner (a user, else a browser) may hold per provider; a save beyond it evicts the owner's oldest. */
+export const DEFAULT_MAX_PENDING_PER_OWNER = 10;
 export const DEFAULT_SCOPE_DELIMITER = ' ';
 export const DEFAULT_ROUTES_PATH = 'oauth';
 

@@ -124,7 +124,11 @@ export class UnknownProviderError extends AuthCodeFlowError {
   }
 }
 
-/** The in-memory state store is full; its bound protects the process from abandoned flows. */
+/**
+ * A state store refused a save because it is full. No built-in store throws it any more (`InMemoryStateStore`
+ * evicts its oldest pending authorization instead); it is kept for custom stores, and the built-in routes
+ * still answer it with 503.
+ */
 export class StateStoreFullError extends AuthCodeFlowError {
   constructor(message: string) {
     super('state_store_full', message);

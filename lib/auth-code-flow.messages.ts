@@ -31,6 +31,7 @@ export const CALLBACK_ISSUER_MISSING = 'The callback has no "iss" although the p
 export const CALLBACK_ISSUER_UNEXPECTED = 'The callback carries "iss" but no issuer is configured to check it against (RFC 9207).';
 export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
   `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
+export const BROWSER_ID_INVALID = 'The browserId of createAuthorizationUrl must be a non-empty string.';
 // Messages built from a token, refresh or revocation endpoint's answer quote none of it: the provider's
 // `error`, `error_description` and `token_type` stay on the error's properties (filtered), never here.
 export const TOKEN_REQUEST_REJECTED = (operation: string, status: number) =>

@@ -10,6 +10,7 @@ import {
 } from '../auth-code-flow.errors.js';
 import {
   AUTHORIZATION_DENIED,
+  BROWSER_ID_INVALID,
   CALLBACK_ISSUER_MISMATCH,
   CALLBACK_ISSUER_MISSING,
   CALLBACK_ISSUER_UNEXPECTED,
@@ -61,7 +62,11 @@ export interface CreateAuthorizationUrlOptions {
    * in a cookie); only its SHA-256 is stored. Never pass a value the browser sent: it may have been planted.
    */
   browserBinding?: string;
-  /** A stable id of the browser, used only to bound its pending authorizations. */
+  /**
+   * A stable id of the browser, used only to bound its pending authorizations when there is no user: the
+   * state store keeps a few per browser and provider and evicts the oldest beyond them. Only its hash is
+   * stored. The built-in routes pass one from their cookie.
+   */
   browserId?: string;
 }
 
@@ -159,6 +164,7 @@ export class FlowManager {
       user,
       returnTo: sanitizeReturnTo(options.returnTo),
       browserBinding: options.browserBinding === undefined ? undefined : hashBinding(options.browserBinding),
+      browserId: options.browserId,
     });
     return { url: this.buildAuthorizationUrl(state, record, options.params), state };
   }
@@ -249,9 +255,18 @@ export class FlowManager {
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  private async savePending(state: string, fields: Pick<PendingAuthorization, 'user' | 'returnTo' | 'browserBinding'>): Promise<PendingAuthorization> {
+  private async savePending(
+    state: string,
+    fields: Pick<PendingAuthorization, 'user' | 'returnTo' | 'browserBinding'> & { browserId?: string },
+  ): Promise<PendingAuthorization> {
     const record: PendingAuthorization = { provider: this.name, createdAt: Date.now() };
     if (fields.user !== undefined) record.user = fields.user;
+    // Whose quota of pending authorizations this one counts against; the browser id is kept only hashed.
+    if (fields.user !== undefined) record.owner = `user:${fields.user}`;
+    else if (fields.browserId !== undefined) {
+      if (typeof fields.browserId !== 'string' || fields.browserId === '') throw new TypeError(BROWSER_ID_INVALID);
+      record.owner = `browser:${sha256Base64url(fields.browserId)}`;
+    }
     if (this.config.pkce) record.codeVerifier = createCodeVerifier();
     if (fields.returnTo !== undefined) record.returnTo = fields.returnTo;
     if (fields.browserBinding !== undefined) record.browserBinding = fields.browserBinding;

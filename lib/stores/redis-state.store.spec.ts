@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { deleteKeys, keysUnder, redisClient, uniquePrefix } from '../../test/redis/support.js';
 import { StoreUnavailableError } from '../auth-code-flow.errors.js';
@@ -55,7 +56,16 @@ describe('RedisStateStore', () => {
       [{ operationTimeoutMs: 1.5 }, RangeError, 'operationTimeoutMs must be an integer'],
       [{ operationTimeoutMs: Number.NaN }, RangeError, 'operationTimeoutMs must be an integer'],
       [{ operationTimeoutMs: 2 ** 31 }, RangeError, 'operationTimeoutMs must be an integer'],
-      [{ keyprefix: 'typo:' }, TypeError, 'RedisStateStore: unknown option "keyprefix" (known: keyPrefix, operationTimeoutMs)'],
+      [
+        { keyprefix: 'typo:' },
+        TypeError,
+        'RedisStateStore: unknown option "keyprefix" (known: keyPrefix, operationTimeoutMs, maxPendingPerOwner)',
+      ],
+      [{ maxPendingPerOwner: '10' }, TypeError, 'RedisStateStore: maxPendingPerOwner must be a number'],
+      [{ maxPendingPerOwner: 0 }, RangeError, 'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000'],
+      [{ maxPendingPerOwner: 2.5 }, RangeError, 'maxPendingPerOwner must be an integer'],
+      [{ maxPendingPerOwner: Number.POSITIVE_INFINITY }, RangeError, 'maxPendingPerOwner must be an integer'],
+      [{ maxPendingPerOwner: 100_001 }, RangeError, 'maxPendingPerOwner must be an integer'],
       [null, TypeError, 'RedisStateStore: options must be an object'],
     ])('rejects options (%#)', (options, type, message) => {
       expect(() => new RedisStateStore(client, options as never)).toThrow(type);
@@ -68,6 +78,15 @@ describe('RedisStateStore', () => {
       for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
         await expect(store.save(newState(), record(), ttl)).rejects.toThrow(new RangeError('RedisStateStore: ttlSeconds must be a positive number'));
       }
+      expect(calls).toEqual([]);
+    });
+
+    it('rejects a record whose owner is not a string, before any command', async () => {
+      const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
+      const store = new RedisStateStore(counting);
+      await expect(store.save(newState(), { ...record(), owner: 7 as never }, 60)).rejects.toThrow(
+        new TypeError('RedisStateStore: record.owner must be a string'),
+      );
       expect(calls).toEqual([]);
     });
   });
@@ -100,6 +119,38 @@ describe('RedisStateStore', () => {
         }
         expect(error.cause).toBeUndefined();
       }
+    });
+
+    it('rejects a save with StoreUnavailableError when the owner index cannot be updated, naming no key or owner', async () => {
+      const state = newState();
+      const store = new RedisStateStore(
+        fakeClient((command, args) =>
+          command === 'set' ? Promise.resolve('OK') : Promise.reject(replyError(`WRONGTYPE '${String(args[2])}'`, args)),
+        ).client,
+      );
+      const saving = store.save(state, { ...record(), owner: 'user:ada' }, 60);
+      const error = (await saving.catch((caught: unknown) => caught)) as StoreUnavailableError;
+      expect(error).toEqual(new StoreUnavailableError('RedisStateStore: "save" failed: Redis answered with an error (WRONGTYPE).'));
+      expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(store.ownerKeyFor('fake', 'user:ada'));
+    });
+
+    it('deletes only well-formed state hashes the index script gives back, under its own prefix', async () => {
+      const evicted = createHash('sha256').update('old').digest('base64url');
+      const deleted: unknown[] = [];
+      const { client, calls } = fakeClient((command, args) => {
+        if (command === 'evalsha') return Promise.resolve([evicted, 'acf:tokens:github:x', '../x', 7, 'a'.repeat(44)]);
+        if (command === 'del') deleted.push(args[0]);
+        return Promise.resolve(command === 'del' ? 1 : 'OK');
+      });
+      await new RedisStateStore(client).save(newState(), { ...record(), owner: 'user:ada' }, 60);
+      expect(calls).toEqual(['set', 'evalsha', 'del']);
+      expect(deleted).toEqual([`acf:state:${evicted}`]);
+    });
+
+    it('sends no index command for a record without an owner', async () => {
+      const { client, calls } = fakeClient(() => Promise.resolve('OK'));
+      await new RedisStateStore(client).save(newState(), record(), 60);
+      expect(calls).toEqual(['set']);
     });
 
     it('turns a synchronous throw and a closed connection into StoreUnavailableError', async () => {
@@ -144,6 +195,55 @@ describe('RedisStateStore', () => {
       const ttl = await client.pttl(key);
       expect(ttl).toBeGreaterThan(110_000);
       expect(ttl).toBeLessThanOrEqual(120_000);
+    });
+
+    it('indexes an owner under the SHA-256 of provider and owner, scored by save time, with the state\'s TTL', async () => {
+      const state = newState();
+      const owner = 'user:ada@example.com';
+      await store.save(state, { ...record(), owner }, 120);
+      const index = `${prefix}owner:${createHash('sha256').update(JSON.stringify(['fake', owner])).digest('base64url')}`;
+      expect(store.ownerKeyFor('fake', owner)).toBe(index);
+      expect((await keysUnder(client, prefix)).join(' ')).not.toContain('ada');
+      const [member, score] = await client.zrange(index, '0', '-1', 'WITHSCORES');
+      expect(member).toBe(createHash('sha256').update(state).digest('base64url'));
+      expect(Math.abs(Number(score) - Date.now())).toBeLessThan(60_000);
+      const ttl = await client.pttl(index);
+      expect(ttl).toBeGreaterThan(110_000);
+      expect(ttl).toBeLessThanOrEqual(120_000);
+    });
+
+    it('keeps an owner index to the quota in save order (one ms apart or a clock step back), never shortening its TTL', async () => {
+      const quota = new RedisStateStore(client, { keyPrefix: prefix, maxPendingPerOwner: 3 });
+      const states = Array.from({ length: 5 }, () => newState());
+      // The same millisecond for the first three saves, then a clock that went back an hour (another instance's).
+      const clock = jest.spyOn(Date, 'now');
+      const now = Date.now();
+      try {
+        for (const [i, state] of states.entries()) {
+          clock.mockReturnValue(i < 3 ? now : now - 3_600_000);
+          await quota.save(state, { ...record(), owner: 'user:order' }, i === 0 ? 300 : 60);
+        }
+      } finally {
+        clock.mockRestore();
+      }
+      const index = quota.ownerKeyFor('fake', 'user:order');
+      const hashes = states.map((state) => createHash('sha256').update(state).digest('base64url'));
+      expect(await client.zrange(index, '0', '-1')).toEqual(hashes.slice(2));
+      const scores = (await client.zrange(index, '0', '-1', 'WITHSCORES')).filter((_value, i) => i % 2 === 1).map(Number);
+      expect(new Set(scores).size).toBe(scores.length);
+      expect(await client.pttl(index)).toBeGreaterThan(200_000);
+      expect(await client.exists(quota.keyFor(states[0]!), quota.keyFor(states[1]!))).toBe(0);
+    });
+
+    it('leaves nothing behind: the owner index expires with the states', async () => {
+      const shortPrefix = uniquePrefix('state-unit-expiry');
+      const short = new RedisStateStore(client, { keyPrefix: shortPrefix });
+      const states = [newState(), newState()];
+      for (const state of states) await short.save(state, { ...record(), owner: 'user:ada' }, 0.3);
+      await short.consume(states[0]!);
+      expect(await keysUnder(client, shortPrefix)).toHaveLength(2);
+      await sleep(450);
+      expect(await keysUnder(client, shortPrefix)).toEqual([]);
     });
 
     it.each([

@@ -1,11 +1,21 @@
 import { createHash } from 'node:crypto';
-// Type-only: the package root must load without ioredis installed (it is an optional peer dependency).
-import type { Cluster, Redis } from 'ioredis';
 import { StoreUnavailableError } from '../auth-code-flow.errors.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 
-/** An ioredis client: a single node (`Redis`, also behind Sentinel) or a `Cluster`. */
-export type RedisClient = Redis | Cluster;
+/**
+ * The client the Redis stores take: an ioredis `Redis` (a single node, also behind Sentinel) or `Cluster`,
+ * or any object with these commands. Declared here rather than imported from ioredis, an optional peer
+ * dependency, so that the package's declarations compile in an app without it (even with `skipLibCheck: false`).
+ */
+export interface RedisClient {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
+  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
+  getdel(key: string): Promise<string | null>;
+  del(key: string): Promise<number>;
+  evalsha(sha1: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
 
 /** Options shared by `RedisStateStore` and `RedisTokenStore`. */
 export interface RedisStoreOptions {
@@ -32,15 +42,7 @@ const MAX_OPERATION_TIMEOUT_MS = 2_147_483_647;
 const MAX_KEY_PREFIX_LENGTH = 256;
 
 /** The commands the Redis stores send. ioredis `Redis` and `Cluster` both have them; each touches one key. */
-export interface RedisCommands {
-  get(key: string): Promise<string | null>;
-  set(key: string, value: string, px: 'PX', milliseconds: number): Promise<unknown>;
-  set(key: string, value: string, px: 'PX', milliseconds: number, nx: 'NX'): Promise<unknown>;
-  getdel(key: string): Promise<string | null>;
-  del(key: string): Promise<number>;
-  evalsha(sha1: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
-}
+export type RedisCommands = RedisClient;
 
 const REQUIRED_COMMANDS = ['get', 'set', 'getdel', 'del', 'evalsha', 'eval'] as const;
 

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -84,6 +85,65 @@ describe('the compiled package without ioredis', () => {
     const { stdout } = await run(process.execPath, ['--import', join(outDir, 'block-ioredis.register.mjs'), '--input-type=module', '-e', script], { cwd: root });
     expect(JSON.parse(stdout.trim())).toEqual({ record: { provider: 'p', createdAt: 1 }, cjsCache: [], exports: ['function', 'function', 'function'] });
   });
+
+  it('has declarations that type-check with skipLibCheck: false in an app without ioredis', async () => {
+    // An app outside the project (so nothing resolves the project's node_modules by walking up), with the
+    // package as a user installs it (dist + package.json) and every peer but ioredis, plus @types/node.
+    const app = await mkdtemp(join(tmpdir(), 'acf-app-without-ioredis-'));
+    try {
+      const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+      const peers = Object.keys(manifest.peerDependencies).filter((name) => name !== 'ioredis');
+      expect(peers).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core', 'rxjs']));
+      const installed = join(app, 'node_modules', 'nestjs-auth-code-flow');
+      await cp(join(outDir, 'dist'), join(installed, 'dist'), { recursive: true });
+      await cp(join(root, 'package.json'), join(installed, 'package.json'));
+      expect(existsSync(join(installed, 'dist', 'stores', 'redis-store.util.d.ts'))).toBe(true);
+      for (const name of [...peers, '@types/node']) {
+        await mkdir(dirname(join(app, 'node_modules', name)), { recursive: true });
+        await symlink(join(root, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+      }
+      await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+      await writeFile(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            types: ['node'],
+            experimentalDecorators: true,
+          },
+          files: ['app.ts', 'control.ts'],
+        }),
+      );
+      await writeFile(
+        join(app, 'app.ts'),
+        [
+          "import 'reflect-metadata';",
+          'import { AuthCodeFlowModule, RedisStateStore, RedisTokenStore } from "nestjs-auth-code-flow";',
+          'import type { RedisClient, StateStore } from "nestjs-auth-code-flow";',
+          'declare const client: RedisClient;',
+          'export const stateStore: StateStore = new RedisStateStore(client, { keyPrefix: "app:", maxPendingPerOwner: 5 });',
+          'export const tokenStore = new RedisTokenStore(client);',
+          'export const registration = AuthCodeFlowModule.forRoot({ providers: {}, stateStore });',
+        ].join('\n'),
+      );
+      // The control: the same compilation cannot find ioredis, so the app's clean result means the package needs none.
+      await writeFile(join(app, 'control.ts'), "import type { Redis } from 'ioredis';\nexport type Client = Redis;\n");
+      const tsc = join(root, 'node_modules/typescript/bin/tsc');
+      const output = await run(process.execPath, [tsc, '-p', join(app, 'tsconfig.json')], { cwd: app }).then(
+        ({ stdout }) => stdout,
+        (error: { stdout: string }) => error.stdout,
+      );
+      const errors = output.split('\n').filter((line) => /error TS\d+/.test(line));
+      expect(errors).toEqual([expect.stringMatching(/^control\.ts\(1,\d+\): error TS2307: Cannot find module 'ioredis'/)]);
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('(control) the hook does make an import of ioredis fail', async () => {
     const failure = await run(process.execPath, ['--import', join(outDir, 'block-ioredis.register.mjs'), '--input-type=module', '-e', "await import('ioredis')"], { cwd: root }).then(

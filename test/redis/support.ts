@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -141,4 +142,37 @@ export class RedisProxy {
       void step.finally(() => this.pending.delete(step));
     });
   }
+}
+
+/** A `redis-server` of a test's own on a free port (`--save ''`, no AOF), for settings the shared Redis must keep. */
+export async function startRedisServer(args: string[]): Promise<{ port: number; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const serverArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args];
+  const child = spawn('redis-server', serverArgs, { stdio: 'ignore' });
+  const spawnFailed = new Promise<never>((_resolve, reject) => child.once('error', reject));
+  spawnFailed.catch(() => undefined);
+  const probe = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50, maxRetriesPerRequest: null });
+  probe.on('error', () => undefined);
+  try {
+    await Promise.race([ready(probe), spawnFailed]);
+  } finally {
+    probe.disconnect();
+  }
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

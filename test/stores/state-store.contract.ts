@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import type { PendingAuthorization, StateStore } from '../../lib/index.js';
 
 export interface StateStoreUnderTest {
@@ -8,6 +9,8 @@ export interface StateStoreUnderTest {
   /** More stores on the same backing storage (other connections, as other instances would have). */
   peers?: StateStore[];
   teardown?: () => Promise<void>;
+  /** The store's `maxPendingPerOwner`. @default 10 */
+  maxPendingPerOwner?: number;
 }
 
 const newState = () => randomBytes(32).toString('base64url');
@@ -102,6 +105,129 @@ export function describeStateStoreContract(label: string, setup: () => Promise<S
       expect(await store.peek(short)).toBeUndefined();
       expect(await store.consume(short)).toBeUndefined();
       expect(await store.peek(long)).toBeDefined();
+    });
+
+    describe('per-owner quota of pending authorizations', () => {
+      let max: number;
+      /** A provider name no other test uses, so that quotas of earlier tests do not count. */
+      const freshProvider = () => `quota-${randomUUID()}`;
+      const live = async (states: string[]) => {
+        const found = await Promise.all(states.map((state) => store.peek(state)));
+        return states.filter((_state, i) => found[i] !== undefined);
+      };
+      const saveAll = async (count: number, fields: Partial<PendingAuthorization>) => {
+        const states = Array.from({ length: count }, () => newState());
+        for (const state of states) await store.save(state, record(fields), 60);
+        return states;
+      };
+      beforeAll(() => {
+        max = subject.maxPendingPerOwner ?? 10;
+      });
+
+      it('keeps the owner in the record', async () => {
+        const state = newState();
+        const saved = record({ owner: 'user:ada' });
+        await store.save(state, saved, 60);
+        expect(await store.consume(state)).toEqual(saved);
+      });
+
+      it('saving one more than the quota for one owner and provider evicts the oldest, and only it', async () => {
+        const states = await saveAll(max + 1, { provider: freshProvider(), owner: 'user:ada' });
+        expect(await live(states)).toEqual(states.slice(1));
+        expect(await store.consume(states[0]!)).toBeUndefined();
+        expect(await store.consume(states[1]!)).toBeDefined();
+      });
+
+      it('keeps the newest when one owner saves many times the quota', async () => {
+        const states = await saveAll(3 * max, { provider: freshProvider(), owner: 'browser:b1' });
+        expect(await live(states)).toEqual(states.slice(-max));
+      });
+
+      it('counts each owner on its own: a flood by one owner evicts nothing of another', async () => {
+        const provider = freshProvider();
+        const ada = await saveAll(max, { provider, owner: 'user:ada' });
+        const flood = await saveAll(3 * max, { provider, owner: 'user:mallory' });
+        expect(await live(ada)).toEqual(ada);
+        expect(await live(flood)).toEqual(flood.slice(-max));
+      });
+
+      it('counts each provider on its own: a full quota at one provider evicts nothing at another', async () => {
+        const [github, gitlab] = [freshProvider(), freshProvider()];
+        const atGithub = await saveAll(max, { provider: github, owner: 'user:ada' });
+        const atGitlab = await saveAll(max + 1, { provider: gitlab, owner: 'user:ada' });
+        expect(await live(atGithub)).toEqual(atGithub);
+        expect(await live(atGitlab)).toEqual(atGitlab.slice(1));
+      });
+
+      it('does not mix owners whose names only look alike once joined with the provider', async () => {
+        const provider = freshProvider();
+        const first = await saveAll(max, { provider: `${provider}:x`, owner: 'y' });
+        await saveAll(max, { provider, owner: 'x:y' });
+        expect(await live(first)).toEqual(first);
+      });
+
+      it('applies no quota to records without an owner', async () => {
+        const states = await saveAll(3 * max, { provider: freshProvider(), owner: undefined, user: undefined });
+        expect(await live(states)).toEqual(states);
+      });
+
+      it(`of 50 concurrent saves by one owner, through every connection, exactly the quota stays live`, async () => {
+        const provider = freshProvider();
+        const stores = [store, ...(subject.peers ?? [])];
+        const states = Array.from({ length: 50 }, () => newState());
+        await Promise.all(states.map((state, i) => stores[i % stores.length]!.save(state, record({ provider, owner: 'user:ada' }), 60)));
+        expect(await live(states)).toHaveLength(max);
+      });
+
+      it('property: after any sequence of saves and consumes, each owner has at most the quota live, its newest kept', async () => {
+        type Step = { kind: 'save'; provider: number; owner: number } | { kind: 'consume'; pick: number };
+        // Skewed towards one owner at one provider, so that most runs go past its quota.
+        const weighted = (...weights: number[]) => fc.oneof(...weights.map((weight, i) => ({ weight, arbitrary: fc.constant(i) })));
+        const step: fc.Arbitrary<Step> = fc.oneof(
+          {
+            weight: 4,
+            arbitrary: fc.record({ kind: fc.constant('save' as const), provider: weighted(4, 1), owner: weighted(1, 4, 1, 1) }),
+          },
+          { weight: 1, arbitrary: fc.record({ kind: fc.constant('consume' as const), pick: fc.nat() }) },
+        );
+        let runsPastQuota = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(step, { minLength: max, maxLength: 6 * max, size: 'max' }), async (steps) => {
+            const providers = [freshProvider(), freshProvider()];
+            // Owner 0 is "no owner".
+            const owners = [undefined, 'user:ada', 'user:bob', 'browser:b1'];
+            const saved: Array<{ state: string; group: string | undefined }> = [];
+            const consumed = new Set<string>();
+            for (const next of steps) {
+              if (next.kind === 'save') {
+                const state = newState();
+                const owner = owners[next.owner];
+                await store.save(state, record({ provider: providers[next.provider]!, owner }), 60);
+                saved.push({ state, group: owner === undefined ? undefined : `${next.provider}/${owner}` });
+              } else if (saved.length > 0) {
+                const { state } = saved[next.pick % saved.length]!;
+                const got = await store.consume(state);
+                if (consumed.has(state)) expect(got).toBeUndefined();
+                consumed.add(state);
+              }
+            }
+            const alive = new Set(await live(saved.map(({ state }) => state)));
+            const groups = new Map<string, string[]>();
+            for (const { state, group } of saved) {
+              if (consumed.has(state)) expect(alive.has(state)).toBe(false);
+              else if (group === undefined) expect(alive.has(state)).toBe(true);
+              if (group !== undefined) groups.set(group, [...(groups.get(group) ?? []), state]);
+            }
+            if ([...groups.values()].some((states) => states.length > max)) runsPastQuota++;
+            for (const states of groups.values()) {
+              expect(states.filter((state) => alive.has(state)).length).toBeLessThanOrEqual(max);
+              for (const state of states.slice(-max)) expect(alive.has(state)).toBe(!consumed.has(state));
+            }
+          }),
+          { seed: 42, numRuns: Number(process.env.FC_RUNS ?? 20) },
+        );
+        expect(runsPastQuota).toBeGreaterThan(0);
+      }, 60_000);
     });
 
     it('of 50 concurrent consume calls on one state, exactly one gets the record', async () => {
