@@ -27,3 +27,8 @@ export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
 export const TOKEN_REQUEST_REJECTED = (operation: string, error: string, status: number) =>
   `The ${operation} request was rejected with "${error}" (HTTP ${status}).`;
 export const TOKEN_ENDPOINT_FAILED = (operation: string, reason: string) => `The ${operation} request failed: ${reason}.`;
+export const HTTP_SERVICE_PEERS_MISSING = (proxyVariable: string | undefined) =>
+  proxyVariable
+    ? `tokenTransport is unset and ${proxyVariable} is set, so token requests go through 'http-service', which needs the peer ` +
+      "dependencies @nestjs/axios and axios: install them, or set tokenTransport: 'node-http' to send token requests directly"
+    : "tokenTransport 'http-service' needs the peer dependencies @nestjs/axios and axios: install them (npm install @nestjs/axios axios)";
