@@ -1,16 +1,17 @@
 // The sample as a person uses it: `npm start`'s app (built to sample/01-local-provider/dist), driven in
-// headless Chromium: Connect -> sign in at the embedded authorization server -> Allow -> back, connected.
+// headless Chromium (see test/support/browser.ts for which one): Connect -> sign in at the embedded
+// authorization server -> Allow -> back, connected.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/browser.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE_MAIN = join(root, 'sample/01-local-provider/dist/main.js');
 export const SCREENSHOT = join(root, 'test/artifacts/sample-connected.png');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the sample in a browser', () => {
   let sample: ChildProcess;
@@ -19,7 +20,6 @@ describe('the sample in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(SAMPLE_MAIN)) throw new Error(`${SAMPLE_MAIN} is missing: run "npm run build:sample" (npm test does)`);
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
     sample = spawn(process.execPath, [SAMPLE_MAIN], {
       env: { ...process.env, PORT: '0', SAMPLE_QUIET: '1', NODE_OPTIONS: '', REDIS_URL: '', GITHUB_CLIENT_ID: '', STACKEXCHANGE_CLIENT_ID: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,11 +39,8 @@ describe('the sample in a browser', () => {
       sample.stderr!.on('data', read);
       sample.once('exit', (code) => reject(new Error(`the sample exited with ${code}:\n${output}`)));
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
-    });
-  }, 40_000);
+    ({ browser } = await launchChromium());
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
