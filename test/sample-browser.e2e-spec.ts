@@ -12,6 +12,7 @@ import { launchChromium } from './support/browser.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE_MAIN = join(root, 'sample/01-local-provider/dist/main.js');
 export const SCREENSHOT = join(root, 'test/artifacts/sample-connected.png');
+const DECLINED_SCREENSHOT = join(root, 'test/artifacts/sample-declined.png');
 
 /** What a person reads for each code the routes (and the sample) send to the page. */
 const SENTENCES: Record<string, string> = {
@@ -46,7 +47,7 @@ describe('the sample in a browser', () => {
     });
     origin = await new Promise<string>((resolve, reject) => {
       let output = '';
-      const timer = setTimeout(() => reject(new Error(`the sample did not start:\n${output}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`the sample did not start:\n${output}`)), 40_000);
       const read = (chunk: Buffer) => {
         output += chunk.toString();
         const match = /Sample app listening on (http:\/\/\S+)/.exec(output);
@@ -145,6 +146,8 @@ describe('the sample in a browser', () => {
     expect(page.url()).toBe(`${origin}/`);
     await expect(notice(page).textContent()).resolves.toBe(SENTENCES.access_denied);
     await expect(page.locator('body').textContent()).resolves.not.toContain('access_denied');
+    mkdirSync(dirname(DECLINED_SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: DECLINED_SCREENSHOT, fullPage: true });
 
     // A second tab connects; the first, reloaded, shows the connection and no old failure.
     const other = await page.context().newPage();
