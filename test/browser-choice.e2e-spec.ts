@@ -11,8 +11,13 @@ const run = promisify(execFile);
 
 describe('the browser tests\' Chromium', () => {
   it('is CHROMIUM_PATH when set, and a CHROMIUM_PATH that does not exist is an error naming it', async () => {
-    await expect(chooseChromium({ CHROMIUM_PATH: '/nonexistent/chromium' })).rejects.toThrow('CHROMIUM_PATH names /nonexistent/chromium, which does not exist');
-    await expect(chooseChromium({ CHROMIUM_PATH: process.execPath })).resolves.toMatchObject({ source: 'CHROMIUM_PATH', executablePath: process.execPath });
+    await expect(chooseChromium({ CHROMIUM_PATH: '/nonexistent/chromium' })).rejects.toThrow(
+      'CHROMIUM_PATH names /nonexistent/chromium, which does not exist',
+    );
+    await expect(chooseChromium({ CHROMIUM_PATH: process.execPath })).resolves.toMatchObject({
+      source: 'CHROMIUM_PATH',
+      executablePath: process.execPath,
+    });
   });
 
   it('is Debian\'s when present, else the one inside @sparticuz/chromium, without its Lambda-only flags', async () => {

@@ -46,7 +46,10 @@ interface Probe {
  * the token type or start-up error, and which modules of @nestjs/axios and axios it loaded. `blockAxios`
  * makes both packages resolve as if they were not installed.
  */
-function probeTokenRequest(transport: 'default' | 'node-http' | 'http-service', { blockAxios = false, env = {} as NodeJS.ProcessEnv } = {}): Probe {
+function probeTokenRequest(
+  transport: 'default' | 'node-http' | 'http-service',
+  { blockAxios = false, env = {} as NodeJS.ProcessEnv } = {},
+): Probe {
   const dir = mkdtempSync(join(tmpdir(), 'acf-probe-'));
   try {
     const childEnv: NodeJS.ProcessEnv = {
@@ -99,13 +102,18 @@ describe('the built package', () => {
   describe('@nestjs/axios and axios, optional peers', () => {
     it('are declared optional, beside ioredis', () => {
       expect(manifest.peerDependencies).toMatchObject({ '@nestjs/axios': expect.any(String), axios: expect.any(String) });
-      expect(manifest.peerDependenciesMeta).toEqual({ '@nestjs/axios': { optional: true }, axios: { optional: true }, ioredis: { optional: true } });
+      expect(manifest.peerDependenciesMeta).toEqual({
+        '@nestjs/axios': { optional: true },
+        axios: { optional: true },
+        ioredis: { optional: true },
+      });
     });
 
     it('are not needed by the published declarations (an app without them compiles with skipLibCheck: false)', () => {
       const declarations = execFileSync('find', ['dist', '-name', '*.d.ts'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
       expect(declarations).toContain('dist/transport/http-service.transport.d.ts');
-      const needing = declarations.filter((file) => /(?:from|import)\s*\(?\s*['"](?:axios|@nestjs\/axios)(?:\/[^'"]*)?['"]/.test(readFileSync(join(root, file), 'utf8')));
+      const importsAxios = /(?:from|import)\s*\(?\s*['"](?:axios|@nestjs\/axios)(?:\/[^'"]*)?['"]/;
+      const needing = declarations.filter((file) => importsAxios.test(readFileSync(join(root, file), 'utf8')));
       expect(needing).toEqual([]);
     });
 

@@ -28,7 +28,9 @@ export function describeExpiry(expiresAt: number, now: number): string {
 // Keeps the relative expiry true while the page stays open (say, a tab left for an hour).
 const SCRIPT = `const describeExpiry = ${describeExpiry.toString()};
 const update = () => {
-  for (const time of document.querySelectorAll('time[data-expires-at]')) time.textContent = describeExpiry(Number(time.dataset.expiresAt), Date.now());
+  for (const time of document.querySelectorAll('time[data-expires-at]')) {
+    time.textContent = describeExpiry(Number(time.dataset.expiresAt), Date.now());
+  }
 };
 setInterval(update, 15000);
 document.addEventListener('visibilitychange', update);`;
@@ -36,7 +38,8 @@ document.addEventListener('visibilitychange', update);`;
 const STYLE = `body{font-family:system-ui,sans-serif;max-width:42rem;margin:3rem auto;padding:0 1rem;color:#1d232a}
 ul{padding:0}li{list-style:none;border:1px solid #d0d7de;border-radius:8px;padding:1rem;margin:1rem 0}
 .connected{border-color:#2da44e;background:#f0fff4}.status{color:#57606a;margin:0 .5rem}.connected .status{color:#1a7f37;font-weight:600}
-a.connect,button{background:#0969da;color:#fff;border:0;border-radius:6px;padding:.4rem .9rem;text-decoration:none;font-size:.95rem;cursor:pointer}
+a.connect,button{background:#0969da;color:#fff;border:0;border-radius:6px;padding:.4rem .9rem;text-decoration:none;
+font-size:.95rem;cursor:pointer}
 dl{display:grid;grid-template-columns:8rem 1fr;gap:.25rem 1rem;margin:.75rem 0}dt{color:#57606a}dd{margin:0}
 .error{background:#fff0f0;border:1px solid #cf222e;padding:.75rem;border-radius:6px}`;
 
@@ -52,6 +55,13 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/** The relative expiry, kept current by the page's script; the exact time on hover. */
+function expiryTime(expiresAt: number, now: number): string {
+  const iso = new Date(expiresAt).toISOString();
+  const exact = `${iso.replace('T', ' ').slice(0, 19)} UTC`;
+  return `<time datetime="${iso}" data-expires-at="${expiresAt}" title="${exact}">${describeExpiry(expiresAt, now)}</time>`;
+}
+
 /**
  * The sample's one page: each provider, connected or not, and the notice of a failed connection if there is
  * one (a code: only its fixed sentence is shown). Shows scopes and expiry, never a token.
@@ -64,10 +74,8 @@ export function renderPage(connections: ConnectionView[], noticeCode: string | u
         return `<li class="provider" data-provider="${escapeHtml(provider)}"><strong>${name}</strong> <span class="status">not connected</span>
           <a class="connect" id="connect-${escapeHtml(provider)}" href="/oauth/${encodeURIComponent(provider)}/authorize?returnTo=%2F">Connect</a></li>`;
       }
-      const expiry =
-        typeof tokens.expiresAt === 'number' && Number.isFinite(tokens.expiresAt)
-          ? `<time datetime="${new Date(tokens.expiresAt).toISOString()}" data-expires-at="${tokens.expiresAt}" title="${new Date(tokens.expiresAt).toISOString().replace('T', ' ').slice(0, 19)} UTC">${describeExpiry(tokens.expiresAt, now)}</time>`
-          : 'no expiry';
+      const { expiresAt } = tokens;
+      const expiry = typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiryTime(expiresAt, now) : 'no expiry';
       return `<li class="provider connected" data-provider="${escapeHtml(provider)}"><strong>${name}</strong> <span class="status">Connected</span>
         <dl><dt>Scopes</dt><dd class="scopes">${escapeHtml(tokens.scope ?? '(as requested)')}</dd>
         <dt>Token type</dt><dd>${escapeHtml(tokens.tokenType)}</dd>
@@ -76,7 +84,9 @@ export function renderPage(connections: ConnectionView[], noticeCode: string | u
         <form method="post" action="/disconnect/${encodeURIComponent(provider)}"><button type="submit">Disconnect</button></form></li>`;
     })
     .join('\n');
-  const banner = noticeCode ? `<p class="error" role="alert" data-code="${escapeHtml(noticeCode)}">${escapeHtml(noticeSentence(noticeCode))}</p>` : '';
+  const banner = noticeCode
+    ? `<p class="error" role="alert" data-code="${escapeHtml(noticeCode)}">${escapeHtml(noticeSentence(noticeCode))}</p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>nestjs-auth-code-flow sample</title>
 <style>${STYLE}</style></head>

@@ -40,7 +40,12 @@ const SYSTEM_ARGS = [
  * context crashes the browser) and the ones that switch off what a person's browser enforces (same-origin
  * policy, mixed content, site isolation trials).
  */
-const SPARTICUZ_LEFT_OUT = new Set(['--single-process', '--disable-web-security', '--allow-running-insecure-content', '--disable-site-isolation-trials']);
+const SPARTICUZ_LEFT_OUT = new Set([
+  '--single-process',
+  '--disable-web-security',
+  '--allow-running-insecure-content',
+  '--disable-site-isolation-trials',
+]);
 
 export async function chooseChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumChoice> {
   if (env.CHROMIUM_PATH) {
