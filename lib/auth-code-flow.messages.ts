@@ -62,3 +62,8 @@ export const PUBLIC_STORE_UNAVAILABLE = 'The service is temporarily unavailable;
 export const PUBLIC_STATE_STORE_FULL = 'Too many authorizations are pending; try again in a moment.';
 /** What the routes answer for a provider name that is not configured (the configured names stay private). */
 export const PUBLIC_UNKNOWN_PROVIDER = 'No such OAuth provider.';
+export const HTTP_SERVICE_PEERS_MISSING = (proxyVariable: string | undefined) =>
+  proxyVariable
+    ? `tokenTransport is unset and ${proxyVariable} is set, so token requests go through 'http-service', which needs the peer ` +
+      "dependencies @nestjs/axios and axios: install them, or set tokenTransport: 'node-http' to send token requests directly"
+    : "tokenTransport 'http-service' needs the peer dependencies @nestjs/axios and axios: install them (npm install @nestjs/axios axios)";

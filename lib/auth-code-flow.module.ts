@@ -1,4 +1,3 @@
-import { HttpModule } from '@nestjs/axios';
 import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
 import { DEFAULT_ROUTES_PATH, RESOLVED_OPTIONS, STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from './auth-code-flow.errors.js';
@@ -105,9 +104,6 @@ function withFlowManagers(
   }));
   return {
     ...definition,
-    // For the 'http-service' transport, an axios instance of our own: interceptors an app adds to the global
-    // axios (say, a request logger) never see token requests, whose bodies hold the secret, code and verifier.
-    imports: [...(definition.imports ?? []), HttpModule.register({})],
     controllers: routes === false ? [] : [createAuthCodeFlowController(routes.path, routes.guard)],
     providers: [
       ...(definition.providers ?? []),

@@ -1,6 +1,16 @@
-import type { HttpService } from '@nestjs/axios';
-import { isAxiosError, type AxiosResponse } from 'axios';
+// Type-only, and kept out of the declarations: axios and @nestjs/axios are optional peers, loaded only when
+// this transport is chosen (see token-transport.provider.ts).
+import type { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
 import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type TokenHttpTransport } from './token-http.transport.js';
+
+/**
+ * What the transport uses of `HttpService` from `@nestjs/axios`: its axios instance. Declared without
+ * axios's types, so that the package's declarations compile where the optional peers are not installed;
+ * an `HttpService` is one.
+ */
+export interface HttpServiceLike {
+  readonly axiosRef: { request(config: object): Promise<unknown> };
+}
 
 /**
  * Token requests through Nest's `HttpService` and axios's own adapter, which honours the `HTTP(S)_PROXY`
@@ -11,7 +21,7 @@ import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type T
  * header handling), which is why it is not the default.
  */
 export class HttpServiceTokenTransport implements TokenHttpTransport {
-  constructor(private readonly http: HttpService) {}
+  constructor(private readonly http: HttpServiceLike) {}
 
   async post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
     // axios's `timeout` bounds only the socket's idle time; the signal bounds a slow-dripping body too.
@@ -19,7 +29,7 @@ export class HttpServiceTokenTransport implements TokenHttpTransport {
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
     let response: AxiosResponse<string>;
     try {
-      response = await this.http.axiosRef.request<string>({
+      const config: AxiosRequestConfig<string> = {
         method: 'POST',
         url: request.url,
         headers: request.headers,
@@ -33,7 +43,8 @@ export class HttpServiceTokenTransport implements TokenHttpTransport {
         timeout: request.timeoutMs,
         signal: controller.signal,
         decompress: true,
-      });
+      };
+      response = (await this.http.axiosRef.request(config)) as AxiosResponse<string>;
     } catch (error) {
       throw failureOf(error, request);
     } finally {
@@ -60,4 +71,9 @@ function failureOf(error: unknown, request: TokenHttpRequest): TokenHttpFailure 
     return new TokenHttpFailure('response_too_large', undefined, `the response exceeds ${request.maxResponseBytes} bytes`);
   }
   return new TokenHttpFailure('network', code, `network error ${code ?? 'without a code'}`);
+}
+
+/** axios's own `isAxiosError` test, without importing axios at run time. */
+function isAxiosError(error: unknown): error is AxiosError {
+  return typeof error === 'object' && error !== null && (error as { isAxiosError?: unknown }).isAxiosError === true;
 }

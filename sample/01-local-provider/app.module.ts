@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import {
   AuthCodeFlowModule,
   RedisStateStore,
@@ -10,6 +11,7 @@ import {
 } from 'nestjs-auth-code-flow';
 import { ConnectionsController, PROVIDER_LABELS } from './connections.controller.js';
 import { DemoUserGuard } from './demo-user.guard.js';
+import { OAuthRoutesFilter } from './oauth-routes.filter.js';
 import { RedisConnection } from './redis-connection.js';
 
 export interface SampleSettings {
@@ -76,7 +78,12 @@ export class AppModule {
       module: AppModule,
       imports: [AuthCodeFlowModule.forRoot(options)],
       controllers: [ConnectionsController],
-      providers: [DemoUserGuard, { provide: PROVIDER_LABELS, useValue: labels }, ...(redis ? [{ provide: RedisConnection, useValue: redis }] : [])],
+      providers: [
+        DemoUserGuard,
+        { provide: PROVIDER_LABELS, useValue: labels },
+        { provide: APP_FILTER, useClass: OAuthRoutesFilter },
+        ...(redis ? [{ provide: RedisConnection, useValue: redis }] : []),
+      ],
     };
   }
 }
