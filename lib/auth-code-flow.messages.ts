@@ -15,8 +15,6 @@ export const STATE_BINDING_UNCHECKABLE =
   'The state is bound to the browser that started the flow, which fetchAccessToken cannot check; ' +
   'complete it with handleCallback or the built-in callback route.';
 export const STATE_WITHOUT_VERIFIER = 'The pending authorization has no PKCE verifier; it cannot be redeemed.';
-export const STATE_STORE_FULL = (maxEntries: number) =>
-  `The state store holds its maximum of ${maxEntries} pending authorizations; try again later.`;
 export const AUTHORIZATION_DENIED = (error: string) =>
   SAFE_ERROR_CODE.test(error)
     ? `The provider answered the authorization request with "${error}".`

@@ -32,7 +32,7 @@ export {
   type TokenHttpTransport,
 } from './transport/token-http.transport.js';
 export { NodeHttpTokenTransport } from './transport/node-http.transport.js';
-export { HttpServiceTokenTransport } from './transport/http-service.transport.js';
+export { HttpServiceTokenTransport, type HttpServiceLike } from './transport/http-service.transport.js';
 
 // Stores
 export type { PendingAuthorization, StateStore } from './stores/state-store.interface.js';

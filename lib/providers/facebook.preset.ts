@@ -1,6 +1,6 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import {
-  applyPreset, assertPresetInput, commonProblems, defaultBearer, flattenErrorObject, pipe, requireSecret, type PresetOptions,
+  applyPreset, assertPresetInput, commonProblems, flattenErrorObject, requireSecret, type PresetOptions,
 } from './preset.util.js';
 
 export interface FacebookPresetOptions extends PresetOptions {
@@ -39,7 +39,7 @@ export function facebook(options: FacebookPresetOptions): FlowManagerOptions {
       pkce: true,
       clientAuthMethod: 'client_secret_post',
       issuer: 'https://www.facebook.com',
-      normalizeTokenResponse: pipe(flattenErrorObject, defaultBearer),
+      normalizeTokenResponse: flattenErrorObject,
     },
     options,
     ['graphVersion'],

@@ -1,5 +1,5 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, defaultBearer, requireSecret, type PresetOptions } from './preset.util.js';
+import { applyPreset, assertPresetInput, commonProblems, requireSecret, type PresetOptions } from './preset.util.js';
 
 /**
  * LinkedIn (3-legged OAuth, and Sign In with LinkedIn using OpenID Connect).
@@ -30,7 +30,6 @@ export function linkedin(options: PresetOptions): FlowManagerOptions {
       pkce: false,
       clientAuthMethod: 'client_secret_post',
       issuer: 'https://www.linkedin.com/oauth',
-      normalizeTokenResponse: defaultBearer,
     },
     options,
   );

@@ -119,20 +119,6 @@ export function pipe(...steps: Array<(body: TokenBody) => TokenBody>): (body: To
   return (body) => steps.reduce((current, step) => step(current), body);
 }
 
-/**
- * A successful response without `token_type`: the provider issues bearer tokens only, so `bearer` is
- * what it means. A present but different type is left alone, so that it is still refused (RFC 6749 §7.1).
- *
- * Redundant since the parser takes any successful response without `token_type` as `Bearer`: with it,
- * `raw` gains a `token_type` the provider never sent and `tokenType` is `bearer` instead of `Bearer`.
- * Kept for the presets that still name it, until they drop it.
- */
-export function defaultBearer(body: TokenBody): TokenBody {
-  if (typeof body.access_token !== 'string' || typeof body.error === 'string') return body;
-  if (body.token_type !== undefined && body.token_type !== null && body.token_type !== '') return body;
-  return { ...body, token_type: 'bearer' };
-}
-
 /** A `scope` sent as a JSON array (Twitch) becomes the space-delimited string of RFC 6749 §3.3. */
 export function scopeArrayToString(body: TokenBody): TokenBody {
   if (!Array.isArray(body.scope)) return body;

@@ -4,7 +4,7 @@ import { resolveOptions } from '../options/resolve-options.util.js';
 import {
   atlassian, discord, dropbox, entraId, facebook, github, gitlab, google, linkedin, reddit, slack, slackOpenId, spotify, stackExchange, twitch, x,
 } from './index.js';
-import { defaultBearer, flattenErrorObject, scopeArrayToString } from './preset.util.js';
+import { flattenErrorObject, scopeArrayToString } from './preset.util.js';
 import { slackAuthedUser, slackEnvelope } from './slack.preset.js';
 import { normalizeStackExchange } from './stack-exchange.preset.js';
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
@@ -231,20 +231,14 @@ describe('provider presets', () => {
 });
 
 describe('token response normalisers', () => {
-  it('adds bearer only when token_type is missing', () => {
-    expect(defaultBearer({ access_token: 'a' })).toEqual({ access_token: 'a', token_type: 'bearer' });
-    expect(defaultBearer({ access_token: 'a', token_type: 'mac' })).toEqual({ access_token: 'a', token_type: 'mac' });
-    expect(defaultBearer({ error: 'invalid_grant' })).toEqual({ error: 'invalid_grant' });
-  });
-
   it('joins a scope array and flattens error objects', () => {
     expect(scopeArrayToString({ scope: ['a', 'b'] })).toEqual({ scope: 'a b' });
     expect(flattenErrorObject({ error: { message: 'bad', type: 'OAuthException', code: 100 } })).toEqual({ error: 'OAuthException', error_description: 'bad' });
     expect(flattenErrorObject({ error: { code: 190 } })).toEqual({ error: 'error_190' });
   });
 
-  it('maps Stack Exchange expires and API-style errors', () => {
-    expect(normalizeStackExchange({ access_token: 'a', expires: 86400 })).toEqual({ access_token: 'a', expires: 86400, expires_in: 86400, token_type: 'bearer' });
+  it('maps Stack Exchange API-style errors, and leaves its successful response as it is', () => {
+    expect(normalizeStackExchange({ access_token: 'a', expires: 86400 })).toEqual({ access_token: 'a', expires: 86400 });
     expect(normalizeStackExchange({ error_id: 400, error_name: 'bad_parameter', error_message: 'code' })).toMatchObject({ error: 'bad_parameter', error_description: 'code' });
   });
 

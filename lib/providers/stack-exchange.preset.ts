@@ -1,14 +1,14 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import {
-  applyPreset, assertPresetInput, commonProblems, defaultBearer, flattenErrorObject, requireSecret, type PresetOptions,
+  applyPreset, assertPresetInput, commonProblems, flattenErrorObject, requireSecret, type PresetOptions,
 } from './preset.util.js';
 
 type TokenBody = Record<string, unknown>;
 
 /**
- * Stack Exchange's token response: `{ access_token, expires }` (seconds; absent with the `no_expiry`
- * scope) and no `token_type`. `expires` becomes `expires_in`, the type becomes `bearer`, and API-style
- * errors (`error_name`, `error_message`, or an `error` object) become RFC 6749 §5.2 errors.
+ * Stack Exchange's token errors: API-style errors (`error_name`, `error_message`, or an `error` object)
+ * become RFC 6749 §5.2 errors. Its successful response, `{ access_token, expires }` without `token_type`,
+ * needs nothing: every provider's missing `token_type` is bearer and `expires` counts as `expires_in`.
  */
 export function normalizeStackExchange(body: TokenBody): TokenBody {
   let result = flattenErrorObject(body);
@@ -16,8 +16,7 @@ export function normalizeStackExchange(body: TokenBody): TokenBody {
     result = { ...result, error: result.error_name };
     if (typeof result.error_message === 'string') result.error_description = result.error_message;
   }
-  if (result.expires !== undefined && result.expires_in === undefined) result = { ...result, expires_in: result.expires };
-  return defaultBearer(result);
+  return result;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import {
-  applyPreset, assertPresetInput, commonProblems, defaultBearer, pipe, requireSecret, scopeArrayToString, type PresetOptions,
+  applyPreset, assertPresetInput, commonProblems, requireSecret, scopeArrayToString, type PresetOptions,
 } from './preset.util.js';
 
 /**
@@ -30,7 +30,7 @@ export function twitch(options: PresetOptions): FlowManagerOptions {
       pkce: false,
       clientAuthMethod: 'client_secret_post',
       issuer: 'https://id.twitch.tv/oauth2',
-      normalizeTokenResponse: pipe(scopeArrayToString, defaultBearer),
+      normalizeTokenResponse: scopeArrayToString,
     },
     options,
   );

@@ -29,7 +29,7 @@ describe('linkedin preset against a LinkedIn-like loopback provider', () => {
     expect(url.searchParams.get('scope')).toBe('openid profile email');
     expect(url.searchParams.has('code_challenge')).toBe(false);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^AQV/), tokenType: 'bearer', expiresIn: 5183999 });
+    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^AQV/), tokenType: 'Bearer', expiresIn: 5183999 });
     expect(fake.tokenRequests.at(-1)!.params.code_verifier).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ describe('stackExchange preset against a Stack Exchange-like loopback provider',
     expect(endpointOf(url)).toBe(`${fake.url}/oauth`);
     expect(url.searchParams.has('code_challenge')).toBe(false);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^se-/), tokenType: 'bearer', expiresIn: 86400, expiresAt: expect.any(Number) });
+    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^se-/), tokenType: 'Bearer', expiresIn: 86400, expiresAt: expect.any(Number) });
     const request = fake.tokenRequests.at(-1)!;
     expect(request.contentType).toMatch(/^application\/x-www-form-urlencoded/);
     expect(request.params).toMatchObject({ client_id: fake.clientId, client_secret: SECRET, redirect_uri: REDIRECT_URI });

@@ -47,7 +47,7 @@ describe('twitch preset against a Twitch-like loopback provider', () => {
       const manager = await open(preset());
       const { callback } = await authorize(manager, fake);
       const { tokens } = await manager.handleCallback('ada', callback);
-      expect(tokens.tokenType).toBe('bearer');
+      expect(tokens.tokenType).toBe('Bearer');
       expect(tokens.scope).toBe('channel:manage:polls user:read:email');
     } finally {
       withTokenType = true;
