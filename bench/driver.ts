@@ -57,7 +57,6 @@ export async function drive(target: DriverTarget, options: DriverOptions): Promi
     });
 
   let phase: 'warmup' | 'window' | 'done' = 'warmup';
-  let windowStart = 0;
   let flows = 0;
   let totalFlows = 0;
   let errors = 0;
@@ -110,7 +109,7 @@ export async function drive(target: DriverTarget, options: DriverOptions): Promi
   const loops = Array.from({ length: options.concurrency }, (_, index) => loop(index));
   await sleep(options.warmupSeconds * 1000);
   phase = 'window';
-  windowStart = performance.now();
+  const windowStart = performance.now();
   options.onWindow?.('start');
   await sleep(options.durationSeconds * 1000);
   const windowEnd = performance.now();

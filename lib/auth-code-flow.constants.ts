@@ -10,6 +10,11 @@ export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
 export const DEFAULT_STATE_STORE_MAX_ENTRIES = 100_000;
 /** Pending authorizations one owner (a user, else a browser) may hold per provider; a save beyond it evicts the owner's oldest. */
 export const DEFAULT_MAX_PENDING_PER_OWNER = 10;
+/**
+ * How many binding values the browser-binding cookie holds: one per pending flow of the browser, newest last.
+ * It mirrors the state stores' per-owner quota of pending authorizations: a flow beyond it is dropped, oldest first.
+ */
+export const MAX_BINDING_VALUES = DEFAULT_MAX_PENDING_PER_OWNER;
 export const DEFAULT_SCOPE_DELIMITER = ' ';
 export const DEFAULT_ROUTES_PATH = 'oauth';
 
@@ -40,3 +45,22 @@ export const MAX_RETURN_TO_LENGTH = 2048;
 export const SAFE_ERROR_CODE = /^[a-z0-9_.-]{1,64}$/i;
 /** 32 bytes from a CSPRNG, base64url: state, nonce and PKCE verifier (RFC 9700 §2.1, RFC 7636 §4.1). */
 export const RANDOM_VALUE_BYTES = 32;
+
+/** Injection token of the `TokenHttpTransport` that sends token, refresh and revocation requests. */
+export const TOKEN_HTTP_TRANSPORT = Symbol('AUTH_CODE_FLOW_TOKEN_HTTP_TRANSPORT');
+
+/** Authorization request parameters the flow manager sets itself; neither configuration nor callers may override them. */
+export const RESERVED_AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+]);
+
+/**
+ * The static member by which `AuthCodeFlowGuard` and its subclasses are known (its value is
+ * `AuthCodeFlowGuard` itself): the option checks sit in a layer below the guard and cannot import it.
+ */
+export const AUTH_CODE_FLOW_GUARD_BASE: unique symbol = Symbol('AuthCodeFlowGuard');

@@ -154,3 +154,21 @@ export class AuthCodeFlowConfigError extends AuthCodeFlowError {
     super('invalid_options', message);
   }
 }
+
+/** `ERR_INVALID_ARG_TYPE`: an argument of the wrong type; `ERR_INVALID_ARG_VALUE`: of the right type, with a wrong value. */
+export type InvalidArgumentCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE';
+
+/**
+ * A method was called with an argument the caller got wrong (an empty refresh token, a reserved authorization
+ * parameter, …): a mistake in the calling code, found when the call is made, never something a server or
+ * store did. Mistakes in options found at start-up are an `AuthCodeFlowConfigError` instead.
+ */
+export class InvalidArgumentError extends TypeError {
+  constructor(
+    readonly code: InvalidArgumentCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+  }
+}

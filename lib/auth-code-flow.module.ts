@@ -1,25 +1,19 @@
-import { type DynamicModule, Module, type Provider, type Type } from '@nestjs/common';
-import { DEFAULT_ROUTES_PATH, RESOLVED_OPTIONS, STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { DEFAULT_ROUTES_PATH, STATE_STORE, TOKEN_STORE } from './auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from './auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from './auth-code-flow.messages.js';
 import {
   ASYNC_OPTIONS_TYPE,
-  AUTH_CODE_FLOW_MODULE_OPTIONS,
   ConfigurableAuthCodeFlowModule,
   OPTIONS_TYPE,
 } from './auth-code-flow.module-definition.js';
 import { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 import { getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
-import { TokenEndpointClient } from './flow-manager/token-endpoint.client.js';
-import { tokenTransportProvider } from './transport/token-transport.provider.js';
 import { createAuthCodeFlowController } from './http/auth-code-flow.controller.js';
 import { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
-import type { RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
-import type { ResolvedModuleOptions } from './options/resolved-options.interface.js';
-import { isAuthCodeFlowGuardClass, registrationProblems, resolveOptions, type RegistrationFacts } from './options/resolve-options.util.js';
-import { DefaultStoresLifecycle } from './stores/default-stores.lifecycle.js';
-import { InMemoryStateStore } from './stores/in-memory-state.store.js';
-import { InMemoryTokenStore } from './stores/in-memory-token.store.js';
+import type { AuthCodeFlowGuardClass, RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
+import { isAuthCodeFlowGuardClass, registrationProblems, type RegistrationFacts } from './options/resolve-options.util.js';
+import { createAuthCodeFlowProviders } from './auth-code-flow.providers.js';
 
 export type AuthCodeFlowModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
   /**
@@ -51,7 +45,7 @@ export type AuthCodeFlowModuleSyncOptions = typeof OPTIONS_TYPE & {
 const ConfigurableModuleBase: Type<object> = ConfigurableAuthCodeFlowModule;
 
 /** The controller a registration asks for: its prefix and guard class, or none. */
-type RegisteredRoutes = false | { path: string; guard: Type<AuthCodeFlowGuard> };
+type RegisteredRoutes = false | { path: string; guard: AuthCodeFlowGuardClass };
 
 /**
  * OAuth 2.0 authorization code flow for Nest: one injectable `FlowManager` per provider, a state store,
@@ -96,40 +90,10 @@ function withFlowManagers(
   registered: RegistrationFacts,
   routes: RegisteredRoutes,
 ): DynamicModule {
-  const flowManagerTokens = [...new Set(names)].map(getFlowManagerToken);
-  const flowManagers: Provider[] = [...new Set(names)].map((name) => ({
-    provide: getFlowManagerToken(name),
-    useFactory: (registry: FlowManagerRegistry) => registry.get(name),
-    inject: [FlowManagerRegistry],
-  }));
   return {
     ...definition,
     controllers: routes === false ? [] : [createAuthCodeFlowController(routes.path, routes.guard)],
-    providers: [
-      ...(definition.providers ?? []),
-      {
-        // Sync and async registration share this one check, which fails the app's start-up.
-        provide: RESOLVED_OPTIONS,
-        useFactory: (raw: unknown) => resolveOptions(raw, registered),
-        inject: [AUTH_CODE_FLOW_MODULE_OPTIONS],
-      },
-      {
-        provide: STATE_STORE,
-        useFactory: (options: ResolvedModuleOptions) => options.stateStore ?? new InMemoryStateStore(),
-        inject: [RESOLVED_OPTIONS],
-      },
-      {
-        provide: TOKEN_STORE,
-        useFactory: (options: ResolvedModuleOptions) => options.tokenStore ?? new InMemoryTokenStore(),
-        inject: [RESOLVED_OPTIONS],
-      },
-      DefaultStoresLifecycle,
-      tokenTransportProvider,
-      TokenEndpointClient,
-      FlowManagerRegistry,
-      AuthCodeFlowGuard,
-      ...flowManagers,
-    ],
-    exports: [FlowManagerRegistry, STATE_STORE, TOKEN_STORE, ...flowManagerTokens],
+    providers: [...(definition.providers ?? []), ...createAuthCodeFlowProviders(names, registered)],
+    exports: [FlowManagerRegistry, STATE_STORE, TOKEN_STORE, ...[...new Set(names)].map(getFlowManagerToken)],
   };
 }

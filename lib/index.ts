@@ -2,6 +2,7 @@
 export { AuthCodeFlowModule, type AuthCodeFlowModuleAsyncOptions } from './auth-code-flow.module.js';
 export type { AuthCodeFlowOptionsFactory } from './auth-code-flow.module-definition.js';
 export type {
+  AuthCodeFlowGuardClass,
   AuthCodeFlowModuleOptions,
   RoutesOptions,
   TokensEvent,
@@ -23,20 +24,15 @@ export type { ClientAuthMethod, FlowManagerOptions } from './interfaces/flow-man
 export type { TokenSet } from './interfaces/token-set.interface.js';
 
 // Token request transport
-export { TOKEN_HTTP_TRANSPORT } from './transport/token-transport.provider.js';
-export {
-  TokenHttpFailure,
-  type TokenHttpFailureKind,
-  type TokenHttpRequest,
-  type TokenHttpResponse,
-  type TokenHttpTransport,
-} from './transport/token-http.transport.js';
+export { TOKEN_HTTP_TRANSPORT } from './auth-code-flow.constants.js';
+export { TokenHttpFailure, type TokenHttpFailureKind } from './transport/token-http-failure.js';
+export type { TokenHttpRequest, TokenHttpResponse, TokenHttpTransport } from './interfaces/token-http-transport.interface.js';
 export { NodeHttpTokenTransport } from './transport/node-http.transport.js';
 export { HttpServiceTokenTransport, type HttpServiceLike } from './transport/http-service.transport.js';
 
 // Stores
-export type { PendingAuthorization, StateStore } from './stores/state-store.interface.js';
-export type { TokenStore } from './stores/token-store.interface.js';
+export type { PendingAuthorization, StateStore } from './interfaces/state-store.interface.js';
+export type { TokenStore } from './interfaces/token-store.interface.js';
 export { InMemoryStateStore, type InMemoryStateStoreOptions } from './stores/in-memory-state.store.js';
 export { InMemoryTokenStore } from './stores/in-memory-token.store.js';
 
@@ -45,6 +41,7 @@ export {
   AuthCodeFlowConfigError,
   AuthCodeFlowError,
   AuthorizationError,
+  InvalidArgumentError,
   InvalidCallbackError,
   InvalidStateError,
   StateStoreFullError,
@@ -52,6 +49,7 @@ export {
   TokenEndpointError,
   TokenRequestError,
   UnknownProviderError,
+  type InvalidArgumentCode,
   type InvalidCallbackReason,
   type InvalidStateReason,
   type TokenEndpointFailure,
@@ -96,5 +94,5 @@ export {
   type UnreadableTokenValueEvent,
 } from './stores/redis-token.store.js';
 export type { RedisClient, RedisStoreOptions } from './stores/redis-store.util.js';
-export type { RefreshLock } from './stores/token-store.interface.js';
+export type { RefreshLock } from './interfaces/token-store.interface.js';
 export type { TokenEncryptionOptions } from './utils/token-cipher.util.js';

@@ -23,7 +23,7 @@ import {
   type TokenHttpResponse,
   type TokenHttpTransport,
 } from '../lib/index.js';
-import { chooseTokenTransport } from '../lib/transport/token-transport.provider.js';
+import { chooseTokenTransport } from '../lib/transport/token-transport.factory.js';
 import { FakeProvider } from './support/fake-provider.js';
 import { compileWith, fakeClientOptions } from './support/testing-module.js';
 

@@ -1,28 +1,21 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { RESOLVED_OPTIONS, STATE_STORE, TOKEN_STORE } from '../auth-code-flow.constants.js';
 import { UnknownProviderError } from '../auth-code-flow.errors.js';
 import { UNKNOWN_PROVIDER } from '../auth-code-flow.messages.js';
 import type { ResolvedModuleOptions } from '../options/resolved-options.interface.js';
-import type { StateStore } from '../stores/state-store.interface.js';
-import type { TokenStore } from '../stores/token-store.interface.js';
-import { FlowManager } from './flow-manager.js';
-import { TokenEndpointClient } from './token-endpoint.client.js';
+import { FlowManager, type FlowManagerDependencies } from './flow-manager.js';
 
-/** Every configured provider's `FlowManager`, by name. */
-@Injectable()
+/**
+ * Every configured provider's `FlowManager`, by name. Inject it by its class (`FlowManagerRegistry`); the
+ * module builds it from the validated options.
+ */
 export class FlowManagerRegistry {
   private readonly managers = new Map<string, FlowManager>();
 
   constructor(
-    @Inject(RESOLVED_OPTIONS) options: ResolvedModuleOptions,
-    @Inject(STATE_STORE) stateStore: StateStore,
-    @Inject(TOKEN_STORE) tokenStore: TokenStore,
-    tokenClient: TokenEndpointClient,
+    options: ResolvedModuleOptions,
+    stores: Pick<FlowManagerDependencies, 'stateStore' | 'tokenStore' | 'tokenClient'>,
   ) {
-    const dependencies = {
-      stateStore,
-      tokenStore,
-      tokenClient,
+    const dependencies: FlowManagerDependencies = {
+      ...stores,
       stateTtlSeconds: options.stateTtlSeconds,
       httpTimeoutMs: options.httpTimeoutMs,
       onTokens: options.onTokens,

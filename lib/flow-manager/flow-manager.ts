@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
+import { EXPIRY_SKEW_SECONDS, MAX_BINDING_VALUES, RESERVED_AUTHORIZATION_PARAMS } from '../auth-code-flow.constants.js';
 import {
   AuthorizationError,
   InvalidCallbackError,
@@ -26,18 +26,16 @@ import {
   STATE_WRONG_USER,
   TOKEN_ENDPOINT_FAILED,
 } from '../auth-code-flow.messages.js';
-import { MAX_BINDING_VALUES } from '../http/browser-binding.js';
 import type { TokensEvent } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
-import type { PendingAuthorization, StateStore } from '../stores/state-store.interface.js';
-import type { TokenStore } from '../stores/token-store.interface.js';
+import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
+import type { TokenStore } from '../interfaces/token-store.interface.js';
 import { codeChallengeS256, createCodeVerifier } from '../utils/pkce.util.js';
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
 import { appendQuery, formEncode, formEncodePairs } from '../utils/url.util.js';
-import { RESERVED_AUTHORIZATION_PARAMS } from './authorization-params.js';
 import { authenticateClient } from './client-authentication.js';
 import { parseCallbackParams } from './callback-params.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';

@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
 import { MAX_TOKEN_REQUEST_RETRIES, MAX_TOKEN_RESPONSE_BYTES, RETRY_BASE_DELAY_MS } from '../auth-code-flow.constants.js';
 import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
-import { TokenHttpFailure, type TokenHttpTransport } from '../transport/token-http.transport.js';
-import { TOKEN_HTTP_TRANSPORT } from '../transport/token-transport.provider.js';
+import type { TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import { TokenHttpFailure } from '../transport/token-http-failure.js';
 import { formEncodePairs } from '../utils/url.util.js';
 import type { RawTokenResponse } from './token-response.parser.js';
 
@@ -34,9 +33,8 @@ const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
  * redeem or rotate on receipt (RFC 6749 §4.1.2, §10.4), so it is sent at most once: only a request that
  * provably never left is retried.
  */
-@Injectable()
 export class TokenEndpointClient {
-  constructor(@Inject(TOKEN_HTTP_TRANSPORT) private readonly transport: TokenHttpTransport) {}
+  constructor(private readonly transport: TokenHttpTransport) {}
 
   async post(request: TokenEndpointRequest): Promise<RawTokenResponse> {
     const deadline = Date.now() + request.timeoutMs;

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Param, Query, Req, Res, type Type, UseGuards } from '@nestjs/common';
+import { type CanActivate, Controller, Get, Headers, Inject, Param, Query, Req, Res, type Type, UseGuards } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
@@ -22,7 +22,7 @@ import { flowUserOf } from './request-user.js';
  * registrations never share a prefix.
  * Responses go through Nest's HTTP adapter, so the routes work on Express and Fastify alike.
  */
-export function createAuthCodeFlowController(path: string, guard: Type<AuthCodeFlowGuard> = AuthCodeFlowGuard): Type<unknown> {
+export function createAuthCodeFlowController(path: string, guard: Type<CanActivate> = AuthCodeFlowGuard): Type<unknown> {
   @Controller(path)
   @UseGuards(guard)
   class AuthCodeFlowController {

@@ -9,7 +9,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
+import { AUTH_CODE_FLOW_GUARD_BASE, RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
 import type { AuthCodeFlowRequest } from '../interfaces/auth-code-flow-request.interface.js';
 import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
@@ -37,6 +37,9 @@ import { setFlowUser } from './request-user.js';
  */
 @Injectable()
 export class AuthCodeFlowGuard implements CanActivate {
+  /** Known as a guard class of the built-in routes by the option checks, which cannot import this class. */
+  static readonly [AUTH_CODE_FLOW_GUARD_BASE]: Type<CanActivate> = AuthCodeFlowGuard;
+
   private resolvedOptions?: ResolvedModuleOptions;
   private flowManagers?: FlowManagerRegistry;
   private appGuards?: CanActivate[];

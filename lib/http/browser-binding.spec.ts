@@ -5,13 +5,13 @@ import {
   bindingCookieAfterCallback,
   bindingCookieFor,
   bindingCookieName,
-  MAX_BINDING_VALUES,
   readBinding,
   scanBindingCookie,
   serializeBindingCookie,
   type CookieText,
   type PresentedBinding,
 } from './browser-binding.js';
+import { MAX_BINDING_VALUES } from '../auth-code-flow.constants.js';
 
 const ID = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const V1 = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';

@@ -1,11 +1,5 @@
-import { DEFAULT_MAX_PENDING_PER_OWNER } from '../auth-code-flow.constants.js';
+import { MAX_BINDING_VALUES } from '../auth-code-flow.constants.js';
 import { randomValue } from '../utils/random.util.js';
-
-/**
- * How many binding values the cookie holds: one per pending flow of the browser, newest last. It mirrors
- * the state stores' per-owner quota of pending authorizations: a flow beyond it is dropped, oldest first.
- */
-export const MAX_BINDING_VALUES = DEFAULT_MAX_PENDING_PER_OWNER;
 
 /** What the browser-binding cookie looks like for one provider. */
 export interface BrowserBindingCookie {

@@ -1,11 +1,14 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import type { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
-import type { StateStore } from '../stores/state-store.interface.js';
-import type { TokenStore } from '../stores/token-store.interface.js';
-import type { TokenHttpTransport } from '../transport/token-http.transport.js';
+import type { AUTH_CODE_FLOW_GUARD_BASE } from '../auth-code-flow.constants.js';
+import type { StateStore } from './state-store.interface.js';
+import type { TokenStore } from './token-store.interface.js';
+import type { TokenHttpTransport } from './token-http-transport.interface.js';
 import type { AuthCodeFlowRequest } from './auth-code-flow-request.interface.js';
 import type { FlowManagerOptions } from './flow-manager-options.interface.js';
 import type { TokenSet } from './token-set.interface.js';
+
+/** `AuthCodeFlowGuard` or a class that extends it (each has the static `AUTH_CODE_FLOW_GUARD_BASE` member). */
+export type AuthCodeFlowGuardClass = Type<CanActivate> & { readonly [AUTH_CODE_FLOW_GUARD_BASE]: Type<CanActivate> };
 
 /** The built-in authorize and callback routes. */
 export interface RoutesOptions {
@@ -26,7 +29,7 @@ export interface RoutesOptions {
    * its `imports` export. With `forRootAsync` it is given with the registration's `routes`.
    * @default AuthCodeFlowGuard
    */
-  guard?: Type<AuthCodeFlowGuard>;
+  guard?: AuthCodeFlowGuardClass;
 }
 
 export interface TokensEvent {

@@ -29,7 +29,7 @@ describe('resolveOptions', () => {
     const resolved = resolveOptions({ providers: { github } });
     expect(resolved.stateTtlSeconds).toBe(600);
     expect(resolved.httpTimeoutMs).toBe(10_000);
-    expect(resolved.routes).toEqual({ path: 'oauth', successRedirect: '/', failureRedirect: undefined, allowAnonymous: false, guards: [], guard: AuthCodeFlowGuard });
+    expect(resolved.routes).toEqual({ path: 'oauth', successRedirect: '/', failureRedirect: undefined, allowAnonymous: false, guards: [], guard: undefined });
     expect(resolved.providers.get('github')).toMatchObject({
       authorizationEndpoint: 'https://github.com/login/oauth/authorize',
       tokenEndpoint: 'https://github.com/login/oauth/access_token',

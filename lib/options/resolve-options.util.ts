@@ -3,15 +3,20 @@ import {
   DEFAULT_ROUTES_PATH,
   DEFAULT_SCOPE_DELIMITER,
   DEFAULT_STATE_TTL_SECONDS,
+  AUTH_CODE_FLOW_GUARD_BASE,
+  RESERVED_AUTHORIZATION_PARAMS,
 } from '../auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
-import { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
-import type { AuthCodeFlowModuleOptions, RoutesOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type {
+  AuthCodeFlowGuardClass,
+  AuthCodeFlowModuleOptions,
+  RoutesOptions,
+  TokenTransportName,
+} from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { AuthCodeFlowRequest } from '../interfaces/auth-code-flow-request.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { isLoopbackHost, resolveEndpoint, sameOriginPath } from '../utils/url.util.js';
-import { RESERVED_AUTHORIZATION_PARAMS } from '../flow-manager/authorization-params.js';
 import type { ResolvedModuleOptions, ResolvedProviderConfig, ResolvedRoutesOptions } from './resolved-options.interface.js';
 
 const TOKEN_TRANSPORTS: readonly TokenTransportName[] = ['node-http', 'http-service'];
@@ -57,9 +62,16 @@ export interface RegistrationFacts {
 }
 
 /** Whether `value` is `AuthCodeFlowGuard` or a class that extends it. */
-export function isAuthCodeFlowGuardClass(value: unknown): value is NonNullable<RoutesOptions['guard']> {
-  return typeof value === 'function' && (value === AuthCodeFlowGuard || value.prototype instanceof AuthCodeFlowGuard);
+export function isAuthCodeFlowGuardClass(value: unknown): value is AuthCodeFlowGuardClass {
+  return typeof value === 'function' && typeof (value as Partial<AuthCodeFlowGuardClass>)[AUTH_CODE_FLOW_GUARD_BASE] === 'function';
 }
+
+/** A guard class as the resolved options keep it: undefined for `AuthCodeFlowGuard` itself. */
+function customGuard(guard: AuthCodeFlowGuardClass | undefined): AuthCodeFlowGuardClass | undefined {
+  return guard === undefined || guard[AUTH_CODE_FLOW_GUARD_BASE] === guard ? undefined : guard;
+}
+
+const guardName = (guard: AuthCodeFlowGuardClass | undefined) => guard?.name ?? 'AuthCodeFlowGuard';
 
 /**
  * The problems of what `forRootAsync` is given before its factory runs: the provider names and the routes'
@@ -267,10 +279,10 @@ function resolveRegisteredRoutes(
         'give forRootAsync the same routes',
     );
   }
-  const registeredGuard = routesGuard ?? AuthCodeFlowGuard;
+  const registeredGuard = customGuard(routesGuard);
   if (routes.guard !== registeredGuard) {
     problems.push(
-      `routes.guard: the factory's guard (${routes.guard.name}) differs from the registration's (${registeredGuard.name}); ` +
+      `routes.guard: the factory's guard (${guardName(routes.guard)}) differs from the registration's (${guardName(registeredGuard)}); ` +
         "give it with forRootAsync's routes",
     );
   }
@@ -290,9 +302,9 @@ function resolveRoutes(
   const routes = raw ?? {};
   unknownKeys(routes, ROUTES_KEYS, 'routes.', problems);
   const path = routes.path === undefined ? defaults.path : (routePath(routes.path, problems) ?? defaults.path);
-  let guard = defaults.guard ?? AuthCodeFlowGuard;
+  let guard = customGuard(defaults.guard);
   if (routes.guard !== undefined) {
-    if (isAuthCodeFlowGuardClass(routes.guard)) guard = routes.guard;
+    if (isAuthCodeFlowGuardClass(routes.guard)) guard = customGuard(routes.guard);
     else problems.push(GUARD_PROBLEM);
   }
   const successRedirect = redirectTarget(routes.successRedirect, 'routes.successRedirect', problems) ?? '/';

@@ -1,10 +1,13 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import type { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
-import type { AuthCodeFlowModuleOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type {
+  AuthCodeFlowGuardClass,
+  AuthCodeFlowModuleOptions,
+  TokenTransportName,
+} from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import type { StateStore } from '../stores/state-store.interface.js';
-import type { TokenStore } from '../stores/token-store.interface.js';
-import type { TokenHttpTransport } from '../transport/token-http.transport.js';
+import type { StateStore } from '../interfaces/state-store.interface.js';
+import type { TokenStore } from '../interfaces/token-store.interface.js';
+import type { TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
 
 /** One provider's options after validation, with defaults applied and endpoints resolved. */
 export interface ResolvedProviderConfig {
@@ -35,8 +38,8 @@ export interface ResolvedRoutesOptions {
   failureRedirect?: string;
   allowAnonymous: boolean;
   guards: Array<Type<CanActivate> | CanActivate>;
-  /** The guard class of the built-in routes: `AuthCodeFlowGuard` or the app's subclass. */
-  guard: Type<AuthCodeFlowGuard>;
+  /** The app's subclass of `AuthCodeFlowGuard` that guards the built-in routes; undefined for the built-in guard. */
+  guard?: AuthCodeFlowGuardClass;
 }
 
 export interface ResolvedModuleOptions {

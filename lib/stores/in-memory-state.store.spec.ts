@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { InMemoryStateStore } from './in-memory-state.store.js';
-import type { PendingAuthorization } from './state-store.interface.js';
+import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
 
 const record = (user: string, owner?: string): PendingAuthorization => ({
   provider: 'p',

@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_PENDING_PER_OWNER, DEFAULT_STATE_STORE_MAX_ENTRIES } from '../auth-code-flow.constants.js';
-import type { PendingAuthorization, StateStore } from './state-store.interface.js';
+import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
 
 export interface InMemoryStateStoreOptions {
   /**

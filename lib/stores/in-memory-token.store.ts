@@ -1,6 +1,6 @@
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import { copyPlainData } from '../utils/copy-plain-data.util.js';
-import type { TokenStore } from './token-store.interface.js';
+import type { TokenStore } from '../interfaces/token-store.interface.js';
 
 /** The default token store: a Map in this process, lost on restart. */
 export class InMemoryTokenStore implements TokenStore {

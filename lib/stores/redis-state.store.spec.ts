@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { deleteKeys, keysUnder, redisClient, uniquePrefix } from '../../test/redis/support.js';
 import { StoreUnavailableError } from '../auth-code-flow.errors.js';
 import { RedisStateStore } from './redis-state.store.js';
-import type { PendingAuthorization } from './state-store.interface.js';
+import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
 
 const newState = () => randomBytes(32).toString('base64url');
 const record = (): PendingAuthorization => ({ provider: 'fake', user: 'ada', codeVerifier: randomBytes(32).toString('base64url'), createdAt: Date.now() });

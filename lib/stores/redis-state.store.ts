@@ -1,5 +1,5 @@
 import { DEFAULT_MAX_PENDING_PER_OWNER } from '../auth-code-flow.constants.js';
-import type { PendingAuthorization, StateStore } from './state-store.interface.js';
+import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
 import {
   GETDEL_SCRIPT,
   isPlainObject,

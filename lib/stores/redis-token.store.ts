@@ -12,7 +12,7 @@ import {
   type RedisCommands,
   type RedisStoreOptions,
 } from './redis-store.util.js';
-import type { RefreshLock, TokenStore } from './token-store.interface.js';
+import type { RefreshLock, TokenStore } from '../interfaces/token-store.interface.js';
 
 /** Why a stored token value was read as absent. */
 export type UnreadableTokenReason =

@@ -1,7 +1,8 @@
 // Type-only, and kept out of the declarations: axios and @nestjs/axios are optional peers, loaded only when
-// this transport is chosen (see token-transport.provider.ts).
+// this transport is chosen (see token-transport.factory.ts).
 import type { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
-import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type TokenHttpTransport } from './token-http.transport.js';
+import type { TokenHttpRequest, TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import { TokenHttpFailure } from './token-http-failure.js';
 
 /**
  * What the transport uses of `HttpService` from `@nestjs/axios`: its axios instance. Declared without

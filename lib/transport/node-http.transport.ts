@@ -3,7 +3,8 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { TokenHttpFailure, type TokenHttpRequest, type TokenHttpResponse, type TokenHttpTransport } from './token-http.transport.js';
+import type { TokenHttpRequest, TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import { TokenHttpFailure } from './token-http-failure.js';
 
 /** A configuration names a few endpoints; the cap only guards against a caller passing ever-new URLs. */
 const MAX_CACHED_ENDPOINTS = 256;

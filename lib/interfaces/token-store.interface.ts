@@ -1,4 +1,4 @@
-import type { TokenSet } from '../interfaces/token-set.interface.js';
+import type { TokenSet } from './token-set.interface.js';
 
 /** A held refresh lock (see {@link TokenStore.acquireRefreshLock}). */
 export interface RefreshLock {

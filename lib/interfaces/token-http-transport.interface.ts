@@ -28,28 +28,11 @@ export interface TokenHttpResponse {
 /**
  * Sends token requests. It must never follow a redirect (a 3xx is returned as it is: following it would
  * re-send the code, secret and verifier to another origin), must honour both bounds of the request, and
- * must fail with a {@link TokenHttpFailure} that holds no part of the request.
+ * must fail with a `TokenHttpFailure` that holds no part of the request.
  *
- * The module provides it under {@link TOKEN_HTTP_TRANSPORT}: `NodeHttpTokenTransport` by default,
+ * The module provides it under `TOKEN_HTTP_TRANSPORT`: `NodeHttpTokenTransport` by default,
  * `HttpServiceTokenTransport` with `tokenTransport: 'http-service'` or when an HTTP(S) proxy is configured.
  */
 export interface TokenHttpTransport {
   post(request: TokenHttpRequest): Promise<TokenHttpResponse>;
-}
-
-export type TokenHttpFailureKind = 'timeout' | 'response_too_large' | 'network';
-
-/**
- * A request that got no usable answer. `code` is the system error code (`ECONNREFUSED`, `ECONNRESET`...)
- * when there is one. Transports never attach the underlying error: it may hold the request.
- */
-export class TokenHttpFailure extends Error {
-  constructor(
-    readonly kind: TokenHttpFailureKind,
-    readonly code: string | undefined,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TokenHttpFailure';
-  }
 }
