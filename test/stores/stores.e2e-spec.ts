@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { InMemoryStateStore, InMemoryTokenStore, RedisStateStore, RedisTokenStore } from '../../lib/index.js';
-import { deleteKeys, redisClient, uniquePrefix } from '../redis/support.js';
+import { deleteKeys, redisClient, uniquePrefix } from '../support/redis.js';
 import { describeStateStoreContract } from './state-store.contract.js';
 import { describeTokenStoreContract } from './token-store.contract.js';
 

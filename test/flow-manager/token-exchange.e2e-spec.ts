@@ -1,0 +1,224 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { TestingModule } from '@nestjs/testing';
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:net';
+import { inspect } from 'node:util';
+import {
+  FlowManagerRegistry,
+  TOKEN_HTTP_TRANSPORT,
+  TokenEndpointError,
+  TokenHttpFailure,
+  TokenRequestError,
+  type AuthCodeFlowModuleOptions,
+  type FlowManager,
+  type FlowManagerOptions,
+  type TokenHttpTransport,
+} from '../../lib/index.js';
+import { FakeProvider, json } from '../support/fake-provider.js';
+import { CLIENT_SECRET, compileWith, fakeClientOptions } from '../support/testing-module.js';
+
+describe('token exchange', () => {
+  let provider: FakeProvider;
+  let moduleRef: TestingModule | undefined;
+
+  beforeAll(async () => {
+    provider = await FakeProvider.start();
+  });
+  afterAll(() => provider.close());
+  afterEach(async () => {
+    await moduleRef?.close();
+    moduleRef = undefined;
+    provider.reset();
+  });
+
+  async function managerFor(overrides: Partial<FlowManagerOptions> = {}, moduleOptions: Partial<AuthCodeFlowModuleOptions> = {}, name = 'fake'): Promise<FlowManager> {
+    moduleRef = await compileWith({ providers: { [name]: fakeClientOptions(provider, name, overrides) }, ...moduleOptions });
+    return moduleRef.get(FlowManagerRegistry).get(name);
+  }
+
+  /** Starts a flow for `user` and walks the browser through the provider; returns the callback query. */
+  async function startFlow(manager: FlowManager, user = 'ada'): Promise<URLSearchParams> {
+    const { url } = await manager.createAuthorizationUrl(user);
+    return provider.authorize(url);
+  }
+
+  const tokenRequests = () => provider.requestsTo('/oauth/token');
+
+  it('sends the PKCE verifier that matches the S256 challenge, and the exact redirect_uri', async () => {
+    const manager = await managerFor();
+    const { url } = await manager.createAuthorizationUrl('ada');
+    const challenge = new URL(url).searchParams.get('code_challenge');
+    const callback = await provider.authorize(url);
+    const { tokens } = await manager.handleCallback('ada', callback);
+    expect(tokens).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.stringMatching(/^refresh-/), scope: 'read write', expiresIn: 3600 });
+    const [request] = tokenRequests();
+    expect(request!.params.code_verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(createHash('sha256').update(request!.params.code_verifier!).digest('base64url')).toBe(challenge);
+    expect(request!.params.redirect_uri).toBe('http://127.0.0.1:3000/oauth/fake/callback');
+    expect(request!.headers.accept).toBe('application/json');
+  });
+
+  it('sends no PKCE parameters with pkce: false', async () => {
+    const manager = await managerFor({ pkce: false });
+    const { url } = await manager.createAuthorizationUrl('ada');
+    expect(new URL(url).searchParams.has('code_challenge')).toBe(false);
+    await manager.handleCallback('ada', await provider.authorize(url));
+    expect(tokenRequests()[0]!.params.code_verifier).toBeUndefined();
+  });
+
+  it('authenticates with client_secret_basic, a secret with : + & % / and spaces included', async () => {
+    const secret = 'p:a+s&s%w/o r d';
+    const manager = await managerFor({ clientSecret: secret, clientAuthMethod: 'client_secret_basic' });
+    const { tokens } = await manager.handleCallback('ada', await startFlow(manager));
+    expect(tokens.accessToken).toMatch(/^access-/);
+    const [request] = tokenRequests();
+    expect(request!.params.client_secret).toBeUndefined();
+    expect(request!.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it('authenticates a public client with its id only', async () => {
+    const manager = await managerFor({ clientSecret: undefined });
+    await manager.handleCallback('ada', await startFlow(manager));
+    expect(tokenRequests()[0]!.params).toMatchObject({ client_id: 'fake-client' });
+    expect(tokenRequests()[0]!.params.client_secret).toBeUndefined();
+  });
+
+  it('posts a JSON body with postFormData: false (the seed default)', async () => {
+    const manager = await managerFor({ postFormData: false });
+    await manager.handleCallback('ada', await startFlow(manager));
+    expect(tokenRequests()[0]!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(tokenRequests()[0]!.body)).toMatchObject({ grant_type: 'authorization_code', client_secret: CLIENT_SECRET });
+  });
+
+  it('parses a GitHub-style form-encoded token response', async () => {
+    // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps (without Accept: JSON)
+    provider.on('POST', '/oauth/token', (_request, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }).end('access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer');
+    });
+    const manager = await managerFor();
+    const { tokens } = await manager.handleCallback('ada', await startFlow(manager));
+    expect(tokens).toEqual({ accessToken: 'gho_16C7e42F292c6912E7710c838347Ae178B4a', tokenType: 'bearer', scope: 'repo,gist', raw: { access_token: 'gho_16C7e42F292c6912E7710c838347Ae178B4a', scope: 'repo,gist', token_type: 'bearer' } });
+  });
+
+  it('turns 400 invalid_grant into TokenRequestError, and stores nothing', async () => {
+    const events: unknown[] = [];
+    const manager = await managerFor({}, { onTokens: (event) => void events.push(event) });
+    const callback = await startFlow(manager);
+    callback.set('code', 'made-up-code');
+    const failure = manager.handleCallback('ada', callback);
+    await expect(failure).rejects.toBeInstanceOf(TokenRequestError);
+    await expect(failure).rejects.toMatchObject({ error: 'invalid_grant', status: 400, code: 'token_request_error' });
+    expect(await manager.getTokens('ada')).toBeUndefined();
+    expect(events).toEqual([]);
+  });
+
+  it('turns an error in an HTTP 200 body into TokenRequestError', async () => {
+    provider.on('POST', '/oauth/token', (_request, res) => json(res, 200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' }));
+    const manager = await managerFor();
+    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({
+      error: 'bad_verification_code',
+      errorDescription: 'The code passed is incorrect or expired.',
+      status: 200,
+    });
+  });
+
+  it('gives up on a hanging token endpoint within httpTimeoutMs', async () => {
+    provider.on('POST', '/oauth/token', () => undefined);
+    const manager = await managerFor({}, { httpTimeoutMs: 300 });
+    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'timeout', code: 'token_endpoint_error' });
+    expect(tokenRequests()).toHaveLength(1);
+  });
+
+  it('gives up on a slow-dripping body within httpTimeoutMs', async () => {
+    provider.on('POST', '/oauth/token', (_request, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"access_token":"');
+      const drip = setInterval(() => (res.writableEnded ? clearInterval(drip) : res.write('a')), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    const manager = await managerFor({}, { httpTimeoutMs: 400 });
+    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'timeout' });
+  });
+
+  it.each([
+    ['a 500', (res: import('node:http').ServerResponse) => res.writeHead(500, { 'Content-Type': 'text/html' }).end('<h1>oops</h1>'), 'http_status'],
+    ['an HTML 200', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'), 'invalid_response'],
+    ['a redirect', (res: import('node:http').ServerResponse) => res.writeHead(307, { Location: `${provider.url}/elsewhere` }).end(), 'redirect'],
+    ['a 2 MiB body', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"access_token":"${'a'.repeat(2 * 1024 * 1024)}","token_type":"bearer"}`), 'response_too_large'],
+    ['a connection reset', (res: import('node:http').ServerResponse) => res.socket?.destroy(), 'network'],
+  ])('turns %s into TokenEndpointError without retrying', async (_name, reply, failure) => {
+    provider.on('POST', '/oauth/token', (_request, res) => reply(res));
+    const manager = await managerFor();
+    const exchange = manager.handleCallback('ada', await startFlow(manager));
+    await expect(exchange).rejects.toBeInstanceOf(TokenEndpointError);
+    await expect(exchange).rejects.toMatchObject({ failure });
+    // A code may already have been redeemed: never sent twice.
+    expect(tokenRequests()).toHaveLength(1);
+    expect(provider.requestsTo('/elsewhere')).toHaveLength(0);
+    expect(await manager.getTokens('ada')).toBeUndefined();
+  });
+
+  it.each([
+    ['a 503 with Retry-After: 0', 503, { 'Retry-After': '0' }, 0],
+    ['a 503 with a Retry-After date', 503, { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() }, expect.any(Number)],
+    ['a 429 with Retry-After: 1', 429, { 'Retry-After': '1' }, 1],
+    ['a 503 without Retry-After', 503, {}, undefined],
+  ])('never re-sends the code after %s: one request, TokenEndpointError http_status with retryAfter', async (_name, status, headers, retryAfter) => {
+    // A 429's OAuth error would be a TokenRequestError; a rate limiter in front of the server sends none.
+    const body = status === 429 ? { message: 'Too Many Requests' } : { error: 'temporarily_unavailable' };
+    provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, headers));
+    const manager = await managerFor();
+    const error = (await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught)) as TokenEndpointError;
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    expect(error).toMatchObject({ failure: 'http_status', status, message: expect.stringContaining(`the token endpoint answered HTTP ${status}`) });
+    expect(error.retryAfter).toEqual(retryAfter);
+    // The code reached the server once: a second request could redeem it twice (RFC 6749 §4.1.2).
+    expect(tokenRequests()).toHaveLength(1);
+    expect(await manager.getTokens('ada')).toBeUndefined();
+  });
+
+  it('retries a refused connection (the request was never sent), then reports it', async () => {
+    const port = await closedPort();
+    const manager = await managerFor({ accessTokenPath: `http://127.0.0.1:${port}/token` });
+    const attempts = jest.spyOn(moduleRef!.get<TokenHttpTransport>(TOKEN_HTTP_TRANSPORT), 'post');
+    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'network', message: expect.stringContaining('ECONNREFUSED') });
+    expect(attempts).toHaveBeenCalledTimes(3);
+  });
+
+  it("does not repeat a custom transport's error code unless it looks like one, nor retry on it", async () => {
+    let calls = 0;
+    const transport: TokenHttpTransport = {
+      post: async () => {
+        calls += 1;
+        throw new TokenHttpFailure('network', 'ECONNREFUSED\r\nclient_secret=x', 'refused?');
+      },
+    };
+    const manager = await managerFor({}, { tokenTransport: transport });
+    const error = await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ failure: 'network', message: 'The token request failed: network error without a code.' });
+    expect(calls).toBe(1);
+  });
+
+  it('never puts the secret, code, verifier or tokens in an error', async () => {
+    const secrets: string[] = [CLIENT_SECRET];
+    provider.on('POST', '/oauth/token', (request, res) => {
+      secrets.push(request.params.code!, request.params.code_verifier!);
+      res.socket?.destroy();
+    });
+    const manager = await managerFor();
+    const error = await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TokenEndpointError);
+    const rendered = [inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error), String(error), (error as Error).stack].join('\n');
+    for (const secret of secrets) expect(rendered).not.toContain(secret);
+  });
+});
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as import('node:net').AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
