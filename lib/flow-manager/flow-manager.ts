@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EXPIRY_SKEW_SECONDS, MAX_BINDING_VALUES, RESERVED_AUTHORIZATION_PARAMS } from '../auth-code-flow.constants.js';
 import {
   AuthorizationError,
@@ -35,11 +34,12 @@ import { codeChallengeS256, createCodeVerifier } from '../utils/pkce.util.js';
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
+import { sleep } from '../utils/sleep.util.js';
 import { appendQuery, formEncode, formEncodePairs } from '../utils/url.util.js';
 import { authenticateClient } from './client-authentication.js';
 import { parseCallbackParams } from './callback-params.js';
-import type { TokenEndpointClient } from './token-endpoint.client.js';
-import { toTokenSet } from './token-response.parser.js';
+import { bodyEncodingOf, type TokenEndpointClient, type TokenRequestBodyEncoding } from './token-endpoint.client.js';
+import { parseTokenResponse } from './token-response.parser.js';
 
 export interface FlowManagerDependencies {
   stateStore: StateStore;
@@ -147,7 +147,8 @@ export class FlowManager {
     if (typeof code !== 'string' || code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
     const record = await this.consumeState(state, user);
     if (record.browserBinding !== undefined) throw new InvalidStateError('wrong_browser', STATE_BINDING_UNCHECKABLE);
-    const tokens = await this.exchangeCode(code, record, options.postFormData);
+    const bodyEncoding = options.postFormData === undefined ? undefined : bodyEncodingOf(options.postFormData);
+    const tokens = await this.exchangeCode(code, record, bodyEncoding);
     await this.keepTokens(user, tokens);
     return tokens;
   }
@@ -241,7 +242,7 @@ export class FlowManager {
         url: this.config.revocationEndpoint,
         params,
         headers,
-        postFormData: true,
+        bodyEncoding: 'form',
         timeoutMs: this.deps.httpTimeoutMs,
       });
       if (response.status !== 200) {
@@ -318,17 +319,21 @@ export class FlowManager {
     if (iss !== this.config.issuer) throw new InvalidCallbackError('issuer_mismatch', CALLBACK_ISSUER_MISMATCH);
   }
 
-  private exchangeCode(code: string, record: PendingAuthorization, postFormData?: boolean): Promise<TokenSet> {
+  private exchangeCode(code: string, record: PendingAuthorization, bodyEncoding?: TokenRequestBodyEncoding): Promise<TokenSet> {
     const params: Record<string, string> = {
       grant_type: 'authorization_code',
       code,
       redirect_uri: this.config.redirectUri,
     };
     if (record.codeVerifier) params.code_verifier = record.codeVerifier;
-    return this.requestTokens('token', params, postFormData);
+    return this.requestTokens('token', params, bodyEncoding);
   }
 
-  private async requestTokens(operation: string, params: Record<string, string>, postFormData = this.config.postFormData): Promise<TokenSet> {
+  private async requestTokens(
+    operation: string,
+    params: Record<string, string>,
+    bodyEncoding = bodyEncodingOf(this.config.postFormData),
+  ): Promise<TokenSet> {
     const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
     authenticateClient(this.config, params, headers);
     const response = await this.deps.tokenClient.post({
@@ -336,10 +341,10 @@ export class FlowManager {
       url: this.config.tokenEndpoint,
       params,
       headers,
-      postFormData,
+      bodyEncoding,
       timeoutMs: this.deps.httpTimeoutMs,
     });
-    return toTokenSet(response, operation, this.config.normalizeTokenResponse);
+    return parseTokenResponse(response, operation, this.config.normalizeTokenResponse);
   }
 
   /**
