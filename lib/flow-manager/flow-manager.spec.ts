@@ -13,18 +13,9 @@ const stateStores: InMemoryStateStore[] = [];
 afterAll(() => stateStores.forEach((store) => store.close()));
 
 function manager(): { manager: FlowManager; stateStore: InMemoryStateStore; posts: () => number } {
-  const config = resolveOptions({
-    providers: {
-      p: {
-        baseUri: 'https://idp.example',
-        authorizationPath: '/authorize',
-        accessTokenPath: '/token',
-        clientId: 'client',
-        clientSecret: 'secret',
-        redirectUri: 'https://app.example/oauth/p/callback',
-      },
-    },
-  }).providers.get('p')!;
+  const endpoints = { baseUri: 'https://idp.example', authorizationPath: '/authorize', accessTokenPath: '/token' };
+  const client = { clientId: 'client', clientSecret: 'secret', redirectUri: 'https://app.example/oauth/p/callback' };
+  const config = resolveOptions({ providers: { p: { ...endpoints, ...client } } }).providers.get('p')!;
   let posts = 0;
   const tokenClient = {
     post: async () => {
