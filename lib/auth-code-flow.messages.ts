@@ -30,6 +30,8 @@ export const CALLBACK_ISSUER_UNEXPECTED = 'The callback carries "iss" but no iss
 export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
   `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
 export const BROWSER_ID_INVALID = 'The browserId of createAuthorizationUrl must be a non-empty string.';
+export const REFRESH_TOKEN_INVALID = 'The refreshToken of refreshAccessToken must be a non-empty string.';
+export const REFRESH_LOCK_WAIT_EXPIRED = 'Another instance holds the token refresh lock and no new tokens appeared in time; try again.';
 // Messages built from a token, refresh or revocation endpoint's answer quote none of it: the provider's
 // `error`, `error_description` and `token_type` stay on the error's properties (filtered), never here.
 export const TOKEN_REQUEST_REJECTED = (operation: string, status: number) =>

@@ -21,7 +21,7 @@ export interface CallbackParams {
 const NAMES = ['state', 'code', 'iss', 'error', 'error_description', 'error_uri'] as const;
 
 /**
- * Reads the callback's query strictly, before any store lookup (SECURITY.md 12-13): each parameter at most
+ * Reads the callback's query strictly, before any store lookup: each parameter at most
  * once, a plain bounded string, `state` present, and never both `code` and `error`.
  * Accepts a parsed query object (Express and Fastify give arrays for repeated names) or `URLSearchParams`.
  */

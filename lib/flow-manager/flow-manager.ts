@@ -1,22 +1,9 @@
-import { timingSafeEqual } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { EXPIRY_SKEW_SECONDS, MAX_BINDING_VALUES, RESERVED_AUTHORIZATION_PARAMS } from '../auth-code-flow.constants.js';
-import {
-  AuthorizationError,
-  InvalidCallbackError,
-  InvalidStateError,
-  StoreUnavailableError,
-  TokenEndpointError,
-} from '../auth-code-flow.errors.js';
+import { AuthorizationError, InvalidArgumentError, InvalidCallbackError, InvalidStateError } from '../auth-code-flow.errors.js';
 import {
   AUTHORIZATION_DENIED,
-  BROWSER_ID_INVALID,
-  CALLBACK_ISSUER_MISMATCH,
-  CALLBACK_ISSUER_MISSING,
-  CALLBACK_ISSUER_UNEXPECTED,
   CALLBACK_PARAM_MISSING,
   CALLBACK_PARAM_NOT_STRING,
-  RESERVED_AUTHORIZATION_PARAM,
+  REFRESH_TOKEN_INVALID,
   STATE_BINDING_COOKIE_MISSING,
   STATE_BINDING_UNCHECKABLE,
   STATE_NOT_FOUND,
@@ -24,22 +11,28 @@ import {
   STATE_WRONG_BROWSER,
   STATE_WRONG_PROVIDER,
   STATE_WRONG_USER,
-  TOKEN_ENDPOINT_FAILED,
 } from '../auth-code-flow.messages.js';
 import type { TokensEvent } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
 import type { TokenStore } from '../interfaces/token-store.interface.js';
-import { codeChallengeS256, createCodeVerifier } from '../utils/pkce.util.js';
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
-import { appendQuery, formEncode, formEncodePairs } from '../utils/url.util.js';
+import { AuthorizationUrlBuilder, assertNoReservedParams } from './authorization-url.js';
+import { matchingBinding } from './browser-binding-hash.js';
+import { checkIssuer } from './check-issuer.js';
 import { authenticateClient } from './client-authentication.js';
 import { parseCallbackParams } from './callback-params.js';
-import type { TokenEndpointClient } from './token-endpoint.client.js';
-import { toTokenSet } from './token-response.parser.js';
+import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
+import { newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
+import { bodyEncodingOf, type TokenEndpointClient, type TokenRequestBodyEncoding } from './token-endpoint.client.js';
+import { TokenRefresher } from './token-refresh.js';
+import { parseTokenResponse } from './token-response.parser.js';
+import { revokeToken } from './token-revocation.js';
+
+export type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 
 export interface FlowManagerDependencies {
   stateStore: StateStore;
@@ -50,54 +43,30 @@ export interface FlowManagerDependencies {
   onTokens?: (event: TokensEvent) => void | Promise<void>;
 }
 
-export interface CreateAuthorizationUrlOptions {
-  /** Where to send the browser after the callback; kept only if it is a same-origin relative path. */
-  returnTo?: string;
-  /** Extra authorization parameters for this request, e.g. `{ login_hint: 'ada' }`. */
-  params?: Record<string, string>;
-  /**
-   * A secret the browser holds, fresh for this flow (the built-in routes mint one at each authorize and keep it
-   * in a cookie); only its SHA-256 is stored. Never pass a value the browser sent: it may have been planted.
-   */
-  browserBinding?: string;
-  /**
-   * A stable id of the browser, used only to bound its pending authorizations when there is no user: the
-   * state store keeps a few per browser and provider and evicts the oldest beyond them. Only its hash is
-   * stored. The built-in routes pass one from their cookie.
-   */
-  browserId?: string;
-}
-
-export interface HandleCallbackOptions {
-  /**
-   * The binding secrets the browser presented: the one given to `createAuthorizationUrl`, or several (the
-   * built-in routes' cookie holds one per pending flow of the browser, newest last); the check passes when any
-   * of them is this flow's. Only the newest {@link MAX_BINDING_VALUES} are looked at. Leave it undefined only
-   * when the browser presented nothing at all (e.g. no cookie): the error then says where to start the flow.
-   */
-  browserBinding?: string | readonly string[];
-  /**
-   * Called once the state was consumed, before it is checked, with the presented value that is this flow's
-   * binding (`undefined` when none is): that value is spent whatever the outcome, so its holder can forget it.
-   */
-  onStateConsumed?: (spentBinding: string | undefined) => void;
-}
-
 /**
  * Runs the authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636) for one provider, and keeps
  * the resulting tokens. One instance per configured provider; inject it with `@InjectFlowManager(name)`.
  */
 export class FlowManager {
-  private readonly refreshes = new Map<string, Promise<TokenSet | undefined>>();
-  /** The authorization query's parts that depend on the configuration only, encoded once. */
-  private readonly staticAuthorizationQuery: AuthorizationQueryParts;
+  private readonly authorizationUrls: AuthorizationUrlBuilder;
+  private readonly refresher: TokenRefresher;
+  /** The configured `postFormData`, as the token client takes it. */
+  private readonly bodyEncoding: TokenRequestBodyEncoding;
 
   constructor(
     readonly name: string,
     private readonly config: ResolvedProviderConfig,
     private readonly deps: FlowManagerDependencies,
   ) {
-    this.staticAuthorizationQuery = authorizationQueryParts(config);
+    this.authorizationUrls = new AuthorizationUrlBuilder(config);
+    this.bodyEncoding = bodyEncodingOf(config.postFormData);
+    this.refresher = new TokenRefresher({
+      provider: name,
+      tokenStore: deps.tokenStore,
+      httpTimeoutMs: deps.httpTimeoutMs,
+      refresh: (refreshToken) => this.refreshAccessToken(refreshToken),
+      keep: (user, tokens) => this.keepTokens(user, tokens),
+    });
   }
 
   /** The configured redirect URI, exactly as sent to the provider. */
@@ -105,7 +74,7 @@ export class FlowManager {
     return this.config.redirectUri;
   }
 
-  // ---- the seed's flow, step by step -------------------------------------------------------------
+  // ---- the flow, step by step ------------------------------------------------------------------
 
   /** A new state value: 32 bytes from the CSPRNG, base64url (RFC 9700 §2.1). */
   makeState(): string {
@@ -131,7 +100,7 @@ export class FlowManager {
   async getAuthorizationEndpoint(state: string, params?: Record<string, string>): Promise<string> {
     const record = await this.deps.stateStore.peek(state);
     if (!record || record.provider !== this.name) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
-    return this.buildAuthorizationUrl(state, record, params);
+    return this.authorizationUrls.build(state, record, params);
   }
 
   /**
@@ -147,7 +116,8 @@ export class FlowManager {
     if (typeof code !== 'string' || code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
     const record = await this.consumeState(state, user);
     if (record.browserBinding !== undefined) throw new InvalidStateError('wrong_browser', STATE_BINDING_UNCHECKABLE);
-    const tokens = await this.exchangeCode(code, record, options.postFormData);
+    const bodyEncoding = options.postFormData === undefined ? undefined : bodyEncodingOf(options.postFormData);
+    const tokens = await this.exchangeCode(code, record, bodyEncoding);
     await this.keepTokens(user, tokens);
     return tokens;
   }
@@ -161,10 +131,10 @@ export class FlowManager {
     const record = await this.savePending(state, {
       user,
       returnTo: sanitizeReturnTo(options.returnTo),
-      browserBinding: options.browserBinding === undefined ? undefined : hashBinding(options.browserBinding),
+      browserBinding: options.browserBinding === undefined ? undefined : sha256Base64url(options.browserBinding),
       browserId: options.browserId,
     });
-    return { url: this.buildAuthorizationUrl(state, record, options.params), state };
+    return { url: this.authorizationUrls.build(state, record, options.params), state };
   }
 
   /**
@@ -193,7 +163,7 @@ export class FlowManager {
         options.browserBinding === undefined ? STATE_BINDING_COOKIE_MISSING(new URL(this.config.redirectUri).origin) : STATE_WRONG_BROWSER;
       throw new InvalidStateError('wrong_browser', message);
     }
-    this.checkIssuer(params.iss);
+    checkIssuer(this.config, params.iss);
     if (params.error !== undefined) {
       throw new AuthorizationError(params.error, params.errorDescription, params.errorUri, AUTHORIZATION_DENIED(params.error));
     }
@@ -207,9 +177,8 @@ export class FlowManager {
 
   /** Redeems a refresh token (RFC 6749 §6) with the provider's client authentication. */
   async refreshAccessToken(refreshToken: string): Promise<TokenSet> {
-    if (typeof refreshToken !== 'string' || refreshToken === '') {
-      throw new TokenEndpointError('invalid_response', undefined, TOKEN_ENDPOINT_FAILED('refresh', 'no refresh token was given'));
-    }
+    if (typeof refreshToken !== 'string') throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', REFRESH_TOKEN_INVALID);
+    if (refreshToken === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', REFRESH_TOKEN_INVALID);
     return this.requestTokens('refresh', { grant_type: 'refresh_token', refresh_token: refreshToken });
   }
 
@@ -217,70 +186,27 @@ export class FlowManager {
    * The user's stored tokens; when they have expired and a refresh token exists they are refreshed first
    * (concurrent calls for one user share one refresh), keeping the old refresh token if none is returned.
    */
-  async getTokens(user: string): Promise<TokenSet | undefined> {
-    const stored = await this.deps.tokenStore.get(this.name, user);
-    if (!stored || !needsRefresh(stored)) return stored;
-    const running = this.refreshes.get(user);
-    if (running) return running;
-    const refresh = this.refreshStored(user, stored).finally(() => this.refreshes.delete(user));
-    this.refreshes.set(user, refresh);
-    return refresh;
+  getTokens(user: string): Promise<TokenSet | undefined> {
+    return this.refresher.getTokens(user);
   }
 
   /** Revokes the user's refresh (else access) token where the provider has a revocation endpoint (RFC 7009), then forgets the tokens. */
   async revokeTokens(user: string): Promise<void> {
     const stored = await this.deps.tokenStore.get(this.name, user);
     if (!stored) return;
-    if (this.config.revocationEndpoint) {
-      const [token, hint] = stored.refreshToken ? [stored.refreshToken, 'refresh_token'] : [stored.accessToken, 'access_token'];
-      const params: Record<string, string> = { token, token_type_hint: hint };
-      const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
-      authenticateClient(this.config, params, headers);
-      const response = await this.deps.tokenClient.post({
-        operation: 'revocation',
-        url: this.config.revocationEndpoint,
-        params,
-        headers,
-        postFormData: true,
-        timeoutMs: this.deps.httpTimeoutMs,
-      });
-      if (response.status !== 200) {
-        throw new TokenEndpointError('http_status', response.status, TOKEN_ENDPOINT_FAILED('revocation', `the revocation endpoint answered HTTP ${response.status}`));
-      }
+    const { revocationEndpoint } = this.config;
+    if (revocationEndpoint) {
+      await revokeToken({ ...this.config, revocationEndpoint }, this.deps.tokenClient, stored, this.deps.httpTimeoutMs);
     }
     await this.deps.tokenStore.delete(this.name, user);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  private async savePending(
-    state: string,
-    fields: Pick<PendingAuthorization, 'user' | 'returnTo' | 'browserBinding'> & { browserId?: string },
-  ): Promise<PendingAuthorization> {
-    const record: PendingAuthorization = { provider: this.name, createdAt: Date.now() };
-    if (fields.user !== undefined) record.user = fields.user;
-    // Whose quota of pending authorizations this one counts against; the browser id is kept only hashed.
-    if (fields.user !== undefined) record.owner = `user:${fields.user}`;
-    else if (fields.browserId !== undefined) {
-      if (typeof fields.browserId !== 'string' || fields.browserId === '') throw new TypeError(BROWSER_ID_INVALID);
-      record.owner = `browser:${sha256Base64url(fields.browserId)}`;
-    }
-    if (this.config.pkce) record.codeVerifier = createCodeVerifier();
-    if (fields.returnTo !== undefined) record.returnTo = fields.returnTo;
-    if (fields.browserBinding !== undefined) record.browserBinding = fields.browserBinding;
+  private async savePending(state: string, fields: PendingAuthorizationFields): Promise<PendingAuthorization> {
+    const record = newPendingAuthorization(this.name, this.config.pkce, fields);
     await this.deps.stateStore.save(state, record, this.deps.stateTtlSeconds);
     return record;
-  }
-
-  private buildAuthorizationUrl(state: string, record: PendingAuthorization, params?: Record<string, string>): string {
-    if (params) assertNoReservedParams(params);
-    const { head, tail } = params ? authorizationQueryParts(this.config, params) : this.staticAuthorizationQuery;
-    let query = `${head}&state=${formEncode(state)}`;
-    if (this.config.pkce) {
-      if (!record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
-      query += `&code_challenge=${codeChallengeS256(record.codeVerifier)}&code_challenge_method=S256`;
-    }
-    return appendQuery(this.config.authorizationEndpoint, tail === '' ? query : `${query}&${tail}`);
   }
 
   /**
@@ -301,167 +227,22 @@ export class FlowManager {
     return record;
   }
 
-  /**
-   * RFC 9207 §2.4: an `iss` must equal the configured issuer; a provider known to send it must send it. An `iss`
-   * with no issuer to compare it with is refused too (unless the app opted out): the provider that sent it may
-   * not be the one this callback belongs to (mix-up, RFC 9700 §4.4).
-   */
-  private checkIssuer(iss: string | undefined): void {
-    if (iss === undefined) {
-      if (this.config.requireIssuerParameter) throw new InvalidCallbackError('issuer_missing', CALLBACK_ISSUER_MISSING);
-      return;
-    }
-    if (this.config.issuer === undefined) {
-      if (!this.config.allowUnverifiedIssuer) throw new InvalidCallbackError('issuer_unexpected', CALLBACK_ISSUER_UNEXPECTED);
-      return;
-    }
-    if (iss !== this.config.issuer) throw new InvalidCallbackError('issuer_mismatch', CALLBACK_ISSUER_MISMATCH);
-  }
-
-  private exchangeCode(code: string, record: PendingAuthorization, postFormData?: boolean): Promise<TokenSet> {
-    const params: Record<string, string> = {
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: this.config.redirectUri,
-    };
+  private exchangeCode(code: string, record: PendingAuthorization, bodyEncoding?: TokenRequestBodyEncoding): Promise<TokenSet> {
+    const params: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: this.config.redirectUri };
     if (record.codeVerifier) params.code_verifier = record.codeVerifier;
-    return this.requestTokens('token', params, postFormData);
+    return this.requestTokens('token', params, bodyEncoding);
   }
 
-  private async requestTokens(operation: string, params: Record<string, string>, postFormData = this.config.postFormData): Promise<TokenSet> {
+  private async requestTokens(operation: string, params: Record<string, string>, bodyEncoding = this.bodyEncoding): Promise<TokenSet> {
     const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
     authenticateClient(this.config, params, headers);
-    const response = await this.deps.tokenClient.post({
-      operation,
-      url: this.config.tokenEndpoint,
-      params,
-      headers,
-      postFormData,
-      timeoutMs: this.deps.httpTimeoutMs,
-    });
-    return toTokenSet(response, operation, this.config.normalizeTokenResponse);
-  }
-
-  /**
-   * Refreshes `seen`, the user's expired tokens, once across every instance. With a token store that has
-   * `acquireRefreshLock` (e.g. `RedisTokenStore`) the instance that takes the lock refreshes while the
-   * others poll the store for the new tokens; when the lock frees without new tokens (its holder failed or
-   * died), a waiter takes it over. Waiting is bounded: past twice the lock's TTL it fails with
-   * `StoreUnavailableError`.
-   */
-  private async refreshStored(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
-    const store = this.deps.tokenStore;
-    if (!store.acquireRefreshLock) return this.refreshIfStillDue(user, seen);
-    // The lock outlives the refresh request's whole time budget, so it cannot expire under a live holder.
-    const lockTtlMs = this.deps.httpTimeoutMs + REFRESH_LOCK_MARGIN_MS;
-    const waitUntil = Date.now() + 2 * lockTtlMs;
-    for (;;) {
-      const lock = await store.acquireRefreshLock(this.name, user, lockTtlMs);
-      if (lock) {
-        try {
-          return await this.refreshIfStillDue(user, seen);
-        } finally {
-          // An unreleased lock expires by itself; a failed release must not hide the refresh's outcome.
-          await lock.release().catch(() => undefined);
-        }
-      }
-      if (Date.now() >= waitUntil) throw new StoreUnavailableError(REFRESH_LOCK_WAIT_EXPIRED);
-      await sleep(REFRESH_POLL_INTERVAL_MS);
-      const current = await store.get(this.name, user);
-      if (!current || refreshedSince(seen, current)) return current;
-    }
-  }
-
-  /**
-   * Re-reads the tokens (another caller may have refreshed or deleted them since `seen` was read) and
-   * refreshes them only if they are still the expired ones. A rotated refresh token replaces the old one;
-   * a response without one keeps the old one (RFC 6749 §6).
-   */
-  private async refreshIfStillDue(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
-    const current = await this.deps.tokenStore.get(this.name, user);
-    if (!current || refreshedSince(seen, current)) return current;
-    const refreshToken = current.refreshToken!;
-    const refreshed = await this.refreshAccessToken(refreshToken);
-    if (!refreshed.refreshToken) refreshed.refreshToken = refreshToken;
-    await this.keepTokens(user, refreshed);
-    return refreshed;
+    const request = { operation, url: this.config.tokenEndpoint, params, headers, bodyEncoding, timeoutMs: this.deps.httpTimeoutMs };
+    const response = await this.deps.tokenClient.post(request);
+    return parseTokenResponse(response, operation, this.config.normalizeTokenResponse);
   }
 
   private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {
     if (user !== undefined) await this.deps.tokenStore.set(this.name, user, tokens);
     if (this.deps.onTokens) await this.deps.onTokens({ provider: this.name, user, tokens });
   }
-}
-
-interface AuthorizationQueryParts {
-  /** `response_type`, `client_id`, `redirect_uri` and `scope`: what precedes the state. */
-  head: string;
-  /** The configured and given extra parameters: what follows the PKCE challenge. */
-  tail: string;
-}
-
-/**
- * The encoded authorization query around the state and the challenge. An extra `scope` replaces the
- * configured one in place; every other extra follows the challenge, the call's own after the configured.
- */
-function authorizationQueryParts(config: ResolvedProviderConfig, params?: Record<string, string>): AuthorizationQueryParts {
-  const extras = { ...config.authorizationParams, ...params };
-  const head: Array<[string, string]> = [
-    ['response_type', 'code'],
-    ['client_id', config.clientId],
-    ['redirect_uri', config.redirectUri],
-  ];
-  const tail: Array<[string, string]> = [];
-  if (config.scope !== undefined) head.push(['scope', extras.scope ?? config.scope]);
-  for (const [name, value] of Object.entries(extras)) {
-    if (name !== 'scope' || config.scope === undefined) tail.push([name, value]);
-  }
-  return { head: formEncodePairs(head), tail: formEncodePairs(tail) };
-}
-
-function assertNoReservedParams(params: Record<string, string>): void {
-  for (const name of Object.keys(params)) {
-    if (RESERVED_AUTHORIZATION_PARAMS.has(name)) throw new TypeError(RESERVED_AUTHORIZATION_PARAM(name));
-  }
-}
-
-function isExpired(tokens: TokenSet, now = Date.now()): boolean {
-  return tokens.expiresAt !== undefined && tokens.expiresAt - EXPIRY_SKEW_SECONDS * 1000 <= now;
-}
-
-/** How long a cross-instance refresh lock lives beyond the refresh request's time budget (`httpTimeoutMs`). */
-const REFRESH_LOCK_MARGIN_MS = 2_000;
-/** How often an instance waiting for another instance's refresh reads the token store. */
-const REFRESH_POLL_INTERVAL_MS = 50;
-const REFRESH_LOCK_WAIT_EXPIRED = 'Another instance holds the token refresh lock and no new tokens appeared in time; try again.';
-
-/** Expired, and renewable. */
-function needsRefresh(tokens: TokenSet): boolean {
-  return isExpired(tokens) && typeof tokens.refreshToken === 'string' && tokens.refreshToken !== '';
-}
-
-/** The stored tokens are no longer the expired ones that were read: someone refreshed or replaced them. */
-function refreshedSince(seen: TokenSet, current: TokenSet): boolean {
-  return current.accessToken !== seen.accessToken || !needsRefresh(current);
-}
-
-function hashBinding(value: string): string {
-  return sha256Base64url(value);
-}
-
-/**
- * The presented value whose SHA-256 is `storedHash`, if any. Every one of the newest {@link MAX_BINDING_VALUES}
- * is hashed and compared in constant time, with no early exit: the time depends on their count only.
- */
-function matchingBinding(storedHash: string | undefined, presented: string | readonly string[] | undefined): string | undefined {
-  if (storedHash === undefined || presented === undefined) return undefined;
-  const values = typeof presented === 'string' ? [presented] : presented.slice(-MAX_BINDING_VALUES);
-  const expected = Buffer.from(storedHash);
-  let match: string | undefined;
-  for (const value of values) {
-    if (typeof value !== 'string' || value === '') continue;
-    const actual = Buffer.from(hashBinding(value));
-    if (expected.length === actual.length && timingSafeEqual(expected, actual) && match === undefined) match = value;
-  }
-  return match;
 }

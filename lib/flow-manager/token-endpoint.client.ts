@@ -1,10 +1,18 @@
 import { MAX_TOKEN_REQUEST_RETRIES, MAX_TOKEN_RESPONSE_BYTES, RETRY_BASE_DELAY_MS } from '../auth-code-flow.constants.js';
 import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
-import type { TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import type { TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
 import { TokenHttpFailure } from '../transport/token-http-failure.js';
+import { sleep } from '../utils/sleep.util.js';
 import { formEncodePairs } from '../utils/url.util.js';
-import type { RawTokenResponse } from './token-response.parser.js';
+
+/** How a token request's parameters are sent: a form body (RFC 6749) or a JSON body. */
+export type TokenRequestBodyEncoding = 'form' | 'json';
+
+/** The `postFormData` option as a body encoding. */
+export function bodyEncodingOf(postFormData: boolean): TokenRequestBodyEncoding {
+  return postFormData ? 'form' : 'json';
+}
 
 export interface TokenEndpointRequest {
   /** For messages: 'token', 'refresh', 'revocation'. */
@@ -12,8 +20,7 @@ export interface TokenEndpointRequest {
   url: string;
   params: Record<string, string>;
   headers: Record<string, string>;
-  /** `true`: a form body; `false`: a JSON body. */
-  postFormData: boolean;
+  bodyEncoding: TokenRequestBodyEncoding;
   /** Budget of the whole call, retries included. */
   timeoutMs: number;
 }
@@ -36,14 +43,15 @@ const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
 export class TokenEndpointClient {
   constructor(private readonly transport: TokenHttpTransport) {}
 
-  async post(request: TokenEndpointRequest): Promise<RawTokenResponse> {
+  async post(request: TokenEndpointRequest): Promise<TokenHttpResponse> {
     const deadline = Date.now() + request.timeoutMs;
+    const form = request.bodyEncoding === 'form';
     const headers: Record<string, string> = {
       Accept: 'application/json',
-      'Content-Type': request.postFormData ? 'application/x-www-form-urlencoded' : 'application/json',
+      'Content-Type': form ? 'application/x-www-form-urlencoded' : 'application/json',
       ...request.headers,
     };
-    const body = request.postFormData ? formEncodePairs(Object.entries(request.params)) : JSON.stringify(request.params);
+    const body = form ? formEncodePairs(Object.entries(request.params)) : JSON.stringify(request.params);
 
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now();
@@ -93,8 +101,4 @@ function classify(error: unknown, request: TokenEndpointRequest): { error: Token
       };
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

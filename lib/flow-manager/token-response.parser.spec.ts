@@ -11,9 +11,11 @@ import {
 import { TokenEndpointError, TokenRequestError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED, TOKEN_REQUEST_REJECTED, TOKEN_RESPONSE_PROBLEM } from '../auth-code-flow.messages.js';
 import { InMemoryTokenStore } from '../stores/in-memory-token.store.js';
-import { parseTokenResponseBody, toTokenSet, type RawTokenResponse } from './token-response.parser.js';
+import type { TokenHttpResponse } from '../interfaces/token-http-transport.interface.js';
+import { parseTokenResponseBody } from './token-response-body.parser.js';
+import { parseTokenResponse } from './token-response.parser.js';
 
-const ok = (body: unknown, contentType = 'application/json'): RawTokenResponse => ({
+const ok = (body: unknown, contentType = 'application/json'): TokenHttpResponse => ({
   status: 200,
   contentType,
   body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -55,7 +57,7 @@ function allowedMessages(operation: string, status: number): Set<string> {
 
 describe('token response parsing', () => {
   it('normalises a JSON response and computes expiresAt', () => {
-    const tokens = toTokenSet(
+    const tokens = parseTokenResponse(
       ok({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'a b', id_token: 'x.y.z' }),
       'token',
       undefined,
@@ -74,7 +76,7 @@ describe('token response parsing', () => {
   });
 
   it('parses a form-encoded response (GitHub without Accept: JSON)', () => {
-    const tokens = toTokenSet(
+    const tokens = parseTokenResponse(
       ok('access_token=gho_1&scope=repo%2Cgist&token_type=bearer', 'application/x-www-form-urlencoded; charset=utf-8'),
       'token',
       undefined,
@@ -83,14 +85,17 @@ describe('token response parsing', () => {
   });
 
   it('accepts expires_in as a numeric string and rejects malformed values', () => {
-    expect(toTokenSet(ok({ access_token: 'a', token_type: 'bearer', expires_in: '60' }), 'token', undefined).expiresIn).toBe(60);
+    expect(parseTokenResponse(ok({ access_token: 'a', token_type: 'bearer', expires_in: '60' }), 'token', undefined).expiresIn).toBe(60);
     for (const expires_in of ['soon', -1, 1.5, '1e3', true]) {
-      expect(() => toTokenSet(ok({ access_token: 'a', token_type: 'bearer', expires_in }), 'token', undefined)).toThrow(TokenEndpointError);
+      expect(() => parseTokenResponse(ok({ access_token: 'a', token_type: 'bearer', expires_in }), 'token', undefined)).toThrow(
+        TokenEndpointError,
+      );
     }
   });
 
   it('turns an error body into TokenRequestError, also with HTTP 200, and its message quotes nothing of it', () => {
-    const inBody = () => toTokenSet(ok({ error: 'bad_verification_code', error_description: 'The code is incorrect' }), 'token', undefined);
+    const inBody = () =>
+      parseTokenResponse(ok({ error: 'bad_verification_code', error_description: 'The code is incorrect' }), 'token', undefined);
     expect(thrown(inBody)).toBeInstanceOf(TokenRequestError);
     expect(thrown(inBody)).toMatchObject({
       error: 'bad_verification_code',
@@ -100,7 +105,7 @@ describe('token response parsing', () => {
       message: 'The token request was rejected by the provider (HTTP 200).',
     });
     const status400 = { status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' };
-    expect(() => toTokenSet(status400, 'token', undefined)).toThrow(
+    expect(() => parseTokenResponse(status400, 'token', undefined)).toThrow(
       new TokenRequestError('invalid_grant', undefined, 400, 'The token request was rejected by the provider (HTTP 400).'),
     );
   });
@@ -113,11 +118,11 @@ describe('token response parsing', () => {
     ['a numeric token_type', { access_token: 'a', token_type: 1 }],
     ['a numeric refresh_token', { access_token: 'a', token_type: 'bearer', refresh_token: 1 }],
   ])('rejects a response with %s', (_name, body) => {
-    expect(() => toTokenSet(ok(body), 'token', undefined)).toThrow(TokenEndpointError);
+    expect(() => parseTokenResponse(ok(body), 'token', undefined)).toThrow(TokenEndpointError);
   });
 
   it('rejects HTML, 5xx, redirects and non-object JSON', () => {
-    const cases: Array<[RawTokenResponse, string]> = [
+    const cases: Array<[TokenHttpResponse, string]> = [
       [ok('<html>sign in</html>', 'text/html'), 'invalid_response'],
       [ok('[1,2]'), 'invalid_response'],
       [ok('{"broken"'), 'invalid_response'],
@@ -127,25 +132,25 @@ describe('token response parsing', () => {
       [{ status: 302, contentType: 'text/html', body: '' }, 'redirect'],
     ];
     for (const [response, failure] of cases) {
-      expect(() => toTokenSet(response, 'token', undefined)).toThrow(expect.objectContaining({ failure }));
+      expect(() => parseTokenResponse(response, 'token', undefined)).toThrow(expect.objectContaining({ failure }));
     }
   });
 
   it('applies a provider normaliser before validating; one that throws or returns no object is an invalid response', () => {
-    const tokens = toTokenSet(ok({ access_token: 'a', expires: 100 }), 'token', (body) => ({
+    const tokens = parseTokenResponse(ok({ access_token: 'a', expires: 100 }), 'token', (body) => ({
       token_type: 'bearer',
       expires_in: body.expires,
       ...body,
     }));
     expect(tokens).toMatchObject({ accessToken: 'a', tokenType: 'bearer', expiresIn: 100 });
     const throwing = thrown(() =>
-      toTokenSet(ok({ access_token: 'secret-at' }), 'token', () => {
+      parseTokenResponse(ok({ access_token: 'secret-at' }), 'token', () => {
         throw new TypeError('cannot read secret-at');
       }),
     );
     expect(throwing).toMatchObject({ failure: 'invalid_response', message: 'The token request failed: normalizeTokenResponse threw.' });
     expect(String((throwing as Error).cause)).toBe('Error: TypeError');
-    expect(() => toTokenSet(ok({ access_token: 'a' }), 'token', () => undefined as never)).toThrow(
+    expect(() => parseTokenResponse(ok({ access_token: 'a' }), 'token', () => undefined as never)).toThrow(
       expect.objectContaining({ failure: 'invalid_response' }),
     );
   });
@@ -158,18 +163,18 @@ describe('token response parsing', () => {
 describe('token_type', () => {
   it('is Bearer when the response has none (null and empty alike), and kept as the provider spelled a bearer type', () => {
     for (const body of [{ access_token: 'a' }, { access_token: 'a', token_type: null }, { access_token: 'a', token_type: '' }]) {
-      const tokens = toTokenSet(ok(body), 'token', undefined);
+      const tokens = parseTokenResponse(ok(body), 'token', undefined);
       expect(tokens.tokenType).toBe('Bearer');
       // raw holds what the provider sent, nothing added.
       expect(tokens.raw).toEqual(body);
     }
-    expect(toTokenSet(ok('access_token=a', 'application/x-www-form-urlencoded'), 'token', undefined).tokenType).toBe('Bearer');
-    expect(toTokenSet(ok({ access_token: 'a', token_type: 'BEARER' }), 'token', undefined).tokenType).toBe('BEARER');
+    expect(parseTokenResponse(ok('access_token=a', 'application/x-www-form-urlencoded'), 'token', undefined).tokenType).toBe('Bearer');
+    expect(parseTokenResponse(ok({ access_token: 'a', token_type: 'BEARER' }), 'token', undefined).tokenType).toBe('BEARER');
   });
 
   it('refuses any other explicit type without quoting it', () => {
     for (const token_type of ['mac', 'DPoP', 'N_A', 'bearer ', 'Bearer\r\nX-Injected: 1', 'x'.repeat(10_000)]) {
-      const error = thrown(() => toTokenSet(ok({ access_token: 'a', token_type }), 'refresh', undefined));
+      const error = thrown(() => parseTokenResponse(ok({ access_token: 'a', token_type }), 'refresh', undefined));
       expect(error).toMatchObject({ failure: 'invalid_response', message: 'The refresh request failed: the token type is not supported.' });
     }
   });
@@ -177,25 +182,31 @@ describe('token_type', () => {
 
 describe('expires and expires_in', () => {
   it('reads expires (Facebook, Stack Exchange) when expires_in is absent; expires_in wins when both are there', () => {
-    expect(toTokenSet(ok({ access_token: 'a', expires: 86400 }), 'token', undefined, 0)).toMatchObject({
+    expect(parseTokenResponse(ok({ access_token: 'a', expires: 86400 }), 'token', undefined, 0)).toMatchObject({
       expiresIn: 86400,
       expiresAt: 86_400_000,
       tokenType: 'Bearer',
     });
-    expect(toTokenSet(ok('access_token=a&expires=5183999', 'text/plain'), 'token', undefined, 0)).toMatchObject({ expiresIn: 5183999 });
-    expect(toTokenSet(ok({ access_token: 'a', expires_in: 60, expires: 86400 }), 'token', undefined, 0)).toMatchObject({ expiresIn: 60 });
-    expect(toTokenSet(ok({ access_token: 'a', expires_in: null, expires: 30 }), 'token', undefined, 0)).toMatchObject({ expiresIn: 30 });
-    expect(() => toTokenSet(ok({ access_token: 'a', expires: 'Tue, 01 Jan 2030' }), 'token', undefined)).toThrow(
+    expect(parseTokenResponse(ok('access_token=a&expires=5183999', 'text/plain'), 'token', undefined, 0)).toMatchObject({
+      expiresIn: 5183999,
+    });
+    expect(parseTokenResponse(ok({ access_token: 'a', expires_in: 60, expires: 86400 }), 'token', undefined, 0)).toMatchObject({
+      expiresIn: 60,
+    });
+    expect(parseTokenResponse(ok({ access_token: 'a', expires_in: null, expires: 30 }), 'token', undefined, 0)).toMatchObject({
+      expiresIn: 30,
+    });
+    expect(() => parseTokenResponse(ok({ access_token: 'a', expires: 'Tue, 01 Jan 2030' }), 'token', undefined)).toThrow(
       'The token request failed: expires is not a non-negative integer.',
     );
   });
 
   it('rejects a lifetime above ten years', () => {
-    expect(toTokenSet(ok({ access_token: 'a', expires_in: MAX_EXPIRES_IN_SECONDS }), 'token', undefined, 0).expiresIn).toBe(
+    expect(parseTokenResponse(ok({ access_token: 'a', expires_in: MAX_EXPIRES_IN_SECONDS }), 'token', undefined, 0).expiresIn).toBe(
       MAX_EXPIRES_IN_SECONDS,
     );
     for (const body of [{ expires_in: MAX_EXPIRES_IN_SECONDS + 1 }, { expires_in: '9007199254740991' }, { expires: 1_735_689_600 }]) {
-      expect(() => toTokenSet(ok({ access_token: 'a', ...body }), 'token', undefined)).toThrow(
+      expect(() => parseTokenResponse(ok({ access_token: 'a', ...body }), 'token', undefined)).toThrow(
         expect.objectContaining({ failure: 'invalid_response' }),
       );
     }
@@ -219,7 +230,7 @@ describe('expires and expires_in', () => {
         (value, field, now) => {
           let tokens;
           try {
-            tokens = toTokenSet(ok({ access_token: 'a', [field]: value }), 'token', undefined, now);
+            tokens = parseTokenResponse(ok({ access_token: 'a', [field]: value }), 'token', undefined, now);
           } catch (error) {
             expect(error).toBeInstanceOf(TokenEndpointError);
             return;
@@ -239,7 +250,7 @@ describe("the provider's error text", () => {
     const codeOf = (error: unknown, status = 400) =>
       (
         thrown(() =>
-          toTokenSet({ status, contentType: 'application/json', body: JSON.stringify({ error }) }, 'token', undefined),
+          parseTokenResponse({ status, contentType: 'application/json', body: JSON.stringify({ error }) }, 'token', undefined),
         ) as TokenRequestError
       ).error;
     for (const code of ['invalid_grant', 'slow_down', 'OAuthException', 'bad_verification_code', 'a'.repeat(64), 'x.y-z'])
@@ -260,7 +271,7 @@ describe("the provider's error text", () => {
 
   it('keeps error_description without control characters and at most 512 characters', () => {
     const descriptionOf = (error_description: unknown) =>
-      (thrown(() => toTokenSet(ok({ error: 'invalid_grant', error_description }), 'token', undefined)) as TokenRequestError)
+      (thrown(() => parseTokenResponse(ok({ error: 'invalid_grant', error_description }), 'token', undefined)) as TokenRequestError)
         .errorDescription;
     expect(descriptionOf('Bad code.\r\nSet-Cookie: a=1\u0000\u202e')).toBe('Bad code.Set-Cookie: a=1');
     expect(descriptionOf('x'.repeat(1024 * 1024))).toHaveLength(MAX_ERROR_DESCRIPTION_LENGTH);
@@ -311,7 +322,7 @@ describe("the provider's error text", () => {
     fc.assert(
       fc.property(body, status, encoding, fc.constantFrom('token', 'refresh'), text, (fields, status, encoding, operation, rawBody) => {
         const providerStrings = Object.values(fields).filter((value): value is string => typeof value === 'string');
-        const response: RawTokenResponse =
+        const response: TokenHttpResponse =
           encoding === 'json'
             ? { status, contentType: 'application/json', body: JSON.stringify(fields) }
             : encoding === 'form'
@@ -326,7 +337,7 @@ describe("the provider's error text", () => {
         if (encoding === 'raw') providerStrings.push(rawBody);
         let error: unknown;
         try {
-          toTokenSet(response, operation, undefined);
+          parseTokenResponse(response, operation, undefined);
           return;
         } catch (caught) {
           error = caught;
@@ -356,10 +367,10 @@ describe('bounds on raw', () => {
   const deepArray = (depth: number) => `{"access_token":"x","deep":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
 
   it(`accepts ${MAX_TOKEN_RESPONSE_DEPTH} levels and refuses one more, or 5,000, as an invalid response`, () => {
-    expect(() => toTokenSet(ok(deepArray(MAX_TOKEN_RESPONSE_DEPTH)), 'token', undefined)).not.toThrow();
+    expect(() => parseTokenResponse(ok(deepArray(MAX_TOKEN_RESPONSE_DEPTH)), 'token', undefined)).not.toThrow();
     expect(() => parseTokenResponseBody('application/json', nested(MAX_TOKEN_RESPONSE_DEPTH))).not.toThrow();
     for (const body of [deepArray(MAX_TOKEN_RESPONSE_DEPTH + 1), deepArray(5_000), nested(5_000), deepArray(200_000)]) {
-      expect(thrown(() => toTokenSet(ok(body), 'token', undefined))).toMatchObject({
+      expect(thrown(() => parseTokenResponse(ok(body), 'token', undefined))).toMatchObject({
         failure: 'invalid_response',
         status: 200,
         message: `The token request failed: the token response nests deeper than ${MAX_TOKEN_RESPONSE_DEPTH} levels.`,
@@ -369,18 +380,20 @@ describe('bounds on raw', () => {
 
   it('refuses an overlong member name and too many values; outside 2xx such a body is no body', () => {
     const longKey = { access_token: 'x', ['k'.repeat(MAX_TOKEN_RESPONSE_KEY_LENGTH + 1)]: 1 };
-    expect(() => toTokenSet(ok(longKey), 'token', undefined)).toThrow(expect.objectContaining({ failure: 'invalid_response' }));
+    expect(() => parseTokenResponse(ok(longKey), 'token', undefined)).toThrow(expect.objectContaining({ failure: 'invalid_response' }));
     expect(() =>
-      toTokenSet(ok(`access_token=x&${'k'.repeat(MAX_TOKEN_RESPONSE_KEY_LENGTH + 1)}=1`, 'text/plain'), 'token', undefined),
+      parseTokenResponse(ok(`access_token=x&${'k'.repeat(MAX_TOKEN_RESPONSE_KEY_LENGTH + 1)}=1`, 'text/plain'), 'token', undefined),
     ).toThrow(TokenEndpointError);
     const many = { access_token: 'x', list: Array.from({ length: MAX_TOKEN_RESPONSE_VALUES }, () => 0) };
-    expect(() => toTokenSet(ok(many), 'token', undefined)).toThrow(expect.objectContaining({ failure: 'invalid_response' }));
+    expect(() => parseTokenResponse(ok(many), 'token', undefined)).toThrow(expect.objectContaining({ failure: 'invalid_response' }));
     const deepError = {
       status: 400,
       contentType: 'application/json',
       body: `{"error":"invalid_grant","x":${'['.repeat(5000)}${']'.repeat(5000)}}`,
     };
-    expect(() => toTokenSet(deepError, 'token', undefined)).toThrow(expect.objectContaining({ failure: 'http_status', status: 400 }));
+    expect(() => parseTokenResponse(deepError, 'token', undefined)).toThrow(
+      expect.objectContaining({ failure: 'http_status', status: 400 }),
+    );
   });
 
   /** A JSON text whose objects may have `__proto__`, `constructor` and `prototype` members, as a provider could send. */
@@ -418,11 +431,11 @@ describe('bounds on raw', () => {
   }
 
   it('drops __proto__ members: raw keeps Object.prototype and the own data', () => {
-    const tokens = toTokenSet(ok('{"access_token":"x","__proto__":{"admin":true},"nested":{"__proto__":[1]}}'), 'token', undefined);
+    const tokens = parseTokenResponse(ok('{"access_token":"x","__proto__":{"admin":true},"nested":{"__proto__":[1]}}'), 'token', undefined);
     expect(Object.getPrototypeOf(tokens.raw)).toBe(Object.prototype);
     expect((tokens.raw as { admin?: unknown }).admin).toBeUndefined();
     expect(tokens.raw).toEqual({ access_token: 'x', nested: {} });
-    expect(toTokenSet(ok('access_token=x&__proto__=y', 'application/x-www-form-urlencoded'), 'token', undefined).raw).toEqual({
+    expect(parseTokenResponse(ok('access_token=x&__proto__=y', 'application/x-www-form-urlencoded'), 'token', undefined).raw).toEqual({
       access_token: 'x',
     });
   });
@@ -433,7 +446,7 @@ describe('bounds on raw', () => {
       fc.asyncProperty(jsonText, async (text) => {
         const input: unknown = JSON.parse(text);
         const body = text === '{}' ? '{"access_token":"x"}' : `{"access_token":"x",${text.slice(1)}`;
-        const tokens = toTokenSet(ok(body), 'token', undefined);
+        const tokens = parseTokenResponse(ok(body), 'token', undefined);
         await store.set('p', 'u', tokens);
         const stored = (await store.get('p', 'u'))!;
         for (const raw of [tokens.raw, stored.raw]) {
@@ -449,7 +462,7 @@ describe('bounds on raw', () => {
 });
 
 describe('Retry-After', () => {
-  const unavailable = (status: number, retryAfter?: string): RawTokenResponse => ({
+  const unavailable = (status: number, retryAfter?: string): TokenHttpResponse => ({
     status,
     contentType: 'application/json',
     body: '{"error":"temporarily_unavailable"}',
@@ -458,8 +471,8 @@ describe('Retry-After', () => {
 
   it('is exposed in seconds on the http_status error of a 429 or 503, and nowhere else', () => {
     const now = Date.parse('2030-01-01T00:00:00Z');
-    const retryAfterOf = (response: RawTokenResponse) =>
-      (thrown(() => toTokenSet(response, 'token', undefined, now)) as TokenEndpointError).retryAfter;
+    const retryAfterOf = (response: TokenHttpResponse) =>
+      (thrown(() => parseTokenResponse(response, 'token', undefined, now)) as TokenEndpointError).retryAfter;
     expect(retryAfterOf(unavailable(503, '120'))).toBe(120);
     expect(retryAfterOf(unavailable(503, 'Tue, 01 Jan 2030 00:01:30 GMT'))).toBe(90);
     expect(retryAfterOf(unavailable(503, 'Mon, 31 Dec 2029 00:00:00 GMT'))).toBe(0);
@@ -467,6 +480,6 @@ describe('Retry-After', () => {
     expect(retryAfterOf(unavailable(503, 'soon'))).toBeUndefined();
     expect(retryAfterOf(unavailable(503))).toBeUndefined();
     expect(retryAfterOf(unavailable(500, '120'))).toBeUndefined();
-    expect('retryAfter' in (thrown(() => toTokenSet(unavailable(503), 'token', undefined)) as object)).toBe(false);
+    expect('retryAfter' in (thrown(() => parseTokenResponse(unavailable(503), 'token', undefined)) as object)).toBe(false);
   });
 });

@@ -171,11 +171,11 @@ export class RedisTokenStore implements TokenStore {
       if (!this.cipher) return this.unreadable(provider, user, 'unknown_key');
       const opened = this.cipher.open(parsed.sealed, additionalData(provider, user));
       if (!opened.ok) return this.unreadable(provider, user, opened.reason);
-      const tokens = toTokenSet(parseJson(opened.plaintext));
+      const tokens = decodeStoredTokens(parseJson(opened.plaintext));
       return tokens ?? this.unreadable(provider, user, 'malformed');
     }
     if (this.cipher) return this.unreadable(provider, user, 'not_encrypted');
-    return toTokenSet(parsed.tokens) ?? this.unreadable(provider, user, 'malformed');
+    return decodeStoredTokens(parsed.tokens) ?? this.unreadable(provider, user, 'malformed');
   }
 
   private unreadable(provider: string, user: string, reason: UnreadableTokenReason): undefined {
@@ -194,7 +194,7 @@ function additionalData(provider: string, user: string): string {
 }
 
 /** A `TokenSet` from stored JSON, or `undefined` when its shape is wrong. */
-function toTokenSet(value: unknown): TokenSet | undefined {
+function decodeStoredTokens(value: unknown): TokenSet | undefined {
   if (!isPlainObject(value)) return undefined;
   if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string' || !isPlainObject(value.raw)) return undefined;
   const tokens: TokenSet = { accessToken: value.accessToken, tokenType: value.tokenType, raw: value.raw };

@@ -1,0 +1,125 @@
+import { describe, expect, it } from '@jest/globals';
+import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
+import { TokenEndpointError } from '../auth-code-flow.errors.js';
+import type { TokenSet } from '../interfaces/token-set.interface.js';
+import type { RefreshLock } from '../interfaces/token-store.interface.js';
+import { InMemoryTokenStore } from '../stores/in-memory-token.store.js';
+import { needsRefresh, REFRESH_LOCK_MARGIN_MS, refreshedSince, TokenRefresher } from './token-refresh.js';
+
+// The refresh logic against an in-memory store and a fake lock; the Redis lock across instances has e2e tests.
+
+const NOW = 1_000_000_000;
+const tokens = (accessToken: string, fields: Partial<TokenSet> = {}): TokenSet => ({
+  accessToken,
+  tokenType: 'Bearer',
+  raw: {},
+  ...fields,
+});
+const expired = (accessToken = 'old', refreshToken = 'rt-old') => tokens(accessToken, { expiresAt: Date.now() - 1000, refreshToken });
+
+/** An in-memory store with a lock it lends once per `acquireRefreshLock`, recording what happens to it. */
+class LockingStore extends InMemoryTokenStore {
+  readonly acquired: number[] = [];
+  released = 0;
+  failRelease = false;
+  /** Runs inside `acquireRefreshLock`, before the lock is granted. */
+  beforeGrant?: () => Promise<void>;
+
+  async acquireRefreshLock(_provider: string, _user: string, ttlMs: number): Promise<RefreshLock> {
+    this.acquired.push(ttlMs);
+    await this.beforeGrant?.();
+    return {
+      release: async () => {
+        this.released++;
+        if (this.failRelease) throw new Error('release failed');
+      },
+    };
+  }
+}
+
+function refresherOn(tokenStore: InMemoryTokenStore, refresh: (refreshToken: string) => Promise<TokenSet>) {
+  const refreshed: string[] = [];
+  const refresher = new TokenRefresher({
+    provider: 'p',
+    tokenStore,
+    httpTimeoutMs: 1000,
+    refresh: (refreshToken) => {
+      refreshed.push(refreshToken);
+      return refresh(refreshToken);
+    },
+    keep: (user, next) => tokenStore.set('p', user, next),
+  });
+  return { refresher, refreshed };
+}
+
+describe('needsRefresh and refreshedSince', () => {
+  it('counts tokens as due from EXPIRY_SKEW_SECONDS before expiresAt, and only with a refresh token', () => {
+    const skew = EXPIRY_SKEW_SECONDS * 1000;
+    expect(needsRefresh(tokens('a', { expiresAt: NOW + skew, refreshToken: 'rt' }), NOW)).toBe(true);
+    expect(needsRefresh(tokens('a', { expiresAt: NOW + skew + 1, refreshToken: 'rt' }), NOW)).toBe(false);
+    expect(needsRefresh(tokens('a', { expiresAt: NOW - 1, refreshToken: '' }), NOW)).toBe(false);
+    expect(needsRefresh(tokens('a', { expiresAt: NOW - 1 }), NOW)).toBe(false);
+    expect(needsRefresh(tokens('a', { refreshToken: 'rt' }), NOW)).toBe(false);
+  });
+
+  it('sees a replacement in a new access token, or in the same one no longer due', () => {
+    const seen = expired('a');
+    expect(refreshedSince(seen, expired('a'))).toBe(false);
+    expect(refreshedSince(seen, expired('b'))).toBe(true);
+    expect(refreshedSince(seen, { ...seen, expiresAt: Date.now() + 3_600_000 })).toBe(true);
+  });
+});
+
+describe('TokenRefresher', () => {
+  it('shares a refresh per user, not across users', async () => {
+    const store = new InMemoryTokenStore();
+    await store.set('p', 'ada', expired('ada-old', 'rt-ada'));
+    await store.set('p', 'bob', expired('bob-old', 'rt-bob'));
+    const { refresher, refreshed } = refresherOn(store, async (rt) => tokens(`new-${rt}`, { expiresAt: Date.now() + 3_600_000 }));
+    const results = await Promise.all(['ada', 'bob', 'ada', 'bob'].map((user) => refresher.getTokens(user)));
+    expect(refreshed.sort()).toEqual(['rt-ada', 'rt-bob']);
+    expect(results.map((result) => result?.accessToken)).toEqual(['new-rt-ada', 'new-rt-bob', 'new-rt-ada', 'new-rt-bob']);
+  });
+
+  it('takes no lock for tokens that are not due', async () => {
+    const store = new LockingStore();
+    await store.set('p', 'ada', tokens('fresh', { expiresAt: Date.now() + 3_600_000, refreshToken: 'rt' }));
+    const { refresher, refreshed } = refresherOn(store, async () => tokens('never'));
+    expect((await refresher.getTokens('ada'))?.accessToken).toBe('fresh');
+    expect(await refresher.getTokens('nobody')).toBeUndefined();
+    expect(store.acquired).toEqual([]);
+    expect(refreshed).toEqual([]);
+  });
+
+  it('holds the lock for httpTimeoutMs plus the margin, and releases it after a failed refresh', async () => {
+    const store = new LockingStore();
+    await store.set('p', 'ada', expired());
+    const failure = new TokenEndpointError('network', undefined, 'down');
+    const { refresher } = refresherOn(store, async () => {
+      throw failure;
+    });
+    await expect(refresher.getTokens('ada')).rejects.toBe(failure);
+    expect(store.acquired).toEqual([1000 + REFRESH_LOCK_MARGIN_MS]);
+    expect(store.released).toBe(1);
+    expect((await store.get('p', 'ada'))?.accessToken).toBe('old');
+  });
+
+  it('returns the refreshed tokens when releasing the lock fails', async () => {
+    const store = new LockingStore();
+    store.failRelease = true;
+    await store.set('p', 'ada', expired());
+    const { refresher } = refresherOn(store, async () => tokens('new', { expiresAt: Date.now() + 3_600_000 }));
+    await expect(refresher.getTokens('ada')).resolves.toMatchObject({ accessToken: 'new', refreshToken: 'rt-old' });
+    expect(store.released).toBe(1);
+  });
+
+  it('re-reads the tokens under the lock: tokens another instance refreshed meanwhile are returned, with no refresh', async () => {
+    const store = new LockingStore();
+    await store.set('p', 'ada', expired());
+    store.beforeGrant = () => store.set('p', 'ada', tokens('by-other', { expiresAt: Date.now() + 3_600_000, refreshToken: 'rt-2' }));
+    const { refresher, refreshed } = refresherOn(store, async () => tokens('never'));
+    await expect(refresher.getTokens('ada')).resolves.toMatchObject({ accessToken: 'by-other' });
+    expect(refreshed).toEqual([]);
+    expect(store.released).toBe(1);
+  });
+});

@@ -1,0 +1,103 @@
+import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
+import { StoreUnavailableError } from '../auth-code-flow.errors.js';
+import { REFRESH_LOCK_WAIT_EXPIRED } from '../auth-code-flow.messages.js';
+import type { TokenSet } from '../interfaces/token-set.interface.js';
+import type { TokenStore } from '../interfaces/token-store.interface.js';
+import { sleep } from '../utils/sleep.util.js';
+
+/** How long a cross-instance refresh lock lives beyond the refresh request's time budget (`httpTimeoutMs`). */
+export const REFRESH_LOCK_MARGIN_MS = 2_000;
+/** How often an instance waiting for another instance's refresh reads the token store. */
+export const REFRESH_POLL_INTERVAL_MS = 50;
+
+export interface TokenRefreshDependencies {
+  /** The provider's name, under which the token store keeps its users' tokens. */
+  provider: string;
+  tokenStore: TokenStore;
+  /** The time budget of one refresh request, retries included. */
+  httpTimeoutMs: number;
+  /** Redeems a refresh token at the provider (RFC 6749 §6). */
+  refresh: (refreshToken: string) => Promise<TokenSet>;
+  /** Stores the refreshed tokens for the user and reports them. */
+  keep: (user: string, tokens: TokenSet) => Promise<void>;
+}
+
+/**
+ * Reads one provider's stored tokens and refreshes the expired ones, once per user at a time: concurrent
+ * calls in this process share one refresh, and with a token store that has `acquireRefreshLock` (e.g.
+ * `RedisTokenStore`) so do the instances that share the store.
+ */
+export class TokenRefresher {
+  private readonly running = new Map<string, Promise<TokenSet | undefined>>();
+
+  constructor(private readonly deps: TokenRefreshDependencies) {}
+
+  /**
+   * The user's stored tokens; when they have expired and a refresh token exists they are refreshed first,
+   * keeping the old refresh token if none is returned.
+   */
+  async getTokens(user: string): Promise<TokenSet | undefined> {
+    const stored = await this.deps.tokenStore.get(this.deps.provider, user);
+    if (!stored || !needsRefresh(stored)) return stored;
+    const running = this.running.get(user);
+    if (running) return running;
+    const refresh = this.refreshStored(user, stored).finally(() => this.running.delete(user));
+    this.running.set(user, refresh);
+    return refresh;
+  }
+
+  /**
+   * Refreshes `seen`, the user's expired tokens, once across every instance. The instance that takes the
+   * lock refreshes while the others poll the store for the new tokens; when the lock frees without new
+   * tokens (its holder failed or died), a waiter takes it over. Waiting is bounded: past twice the lock's
+   * TTL it fails with `StoreUnavailableError`.
+   */
+  private async refreshStored(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
+    const { provider, tokenStore: store } = this.deps;
+    if (!store.acquireRefreshLock) return this.refreshIfStillDue(user, seen);
+    // The lock outlives the refresh request's whole time budget, so it cannot expire under a live holder.
+    const lockTtlMs = this.deps.httpTimeoutMs + REFRESH_LOCK_MARGIN_MS;
+    const waitUntil = Date.now() + 2 * lockTtlMs;
+    for (;;) {
+      const lock = await store.acquireRefreshLock(provider, user, lockTtlMs);
+      if (lock) {
+        try {
+          return await this.refreshIfStillDue(user, seen);
+        } finally {
+          // An unreleased lock expires by itself; a failed release must not hide the refresh's outcome.
+          await lock.release().catch(() => undefined);
+        }
+      }
+      if (Date.now() >= waitUntil) throw new StoreUnavailableError(REFRESH_LOCK_WAIT_EXPIRED);
+      await sleep(REFRESH_POLL_INTERVAL_MS);
+      const current = await store.get(provider, user);
+      if (!current || refreshedSince(seen, current)) return current;
+    }
+  }
+
+  /**
+   * Re-reads the tokens (another caller may have refreshed or deleted them since `seen` was read) and
+   * refreshes them only if they are still the expired ones. A rotated refresh token replaces the old one;
+   * a response without one keeps the old one (RFC 6749 §6).
+   */
+  private async refreshIfStillDue(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
+    const current = await this.deps.tokenStore.get(this.deps.provider, user);
+    if (!current || refreshedSince(seen, current)) return current;
+    const refreshToken = current.refreshToken!;
+    const refreshed = await this.deps.refresh(refreshToken);
+    if (!refreshed.refreshToken) refreshed.refreshToken = refreshToken;
+    await this.deps.keep(user, refreshed);
+    return refreshed;
+  }
+}
+
+/** Expired (within {@link EXPIRY_SKEW_SECONDS} of `expiresAt`, or past it), and renewable. */
+export function needsRefresh(tokens: TokenSet, now = Date.now()): boolean {
+  const expired = tokens.expiresAt !== undefined && tokens.expiresAt - EXPIRY_SKEW_SECONDS * 1000 <= now;
+  return expired && typeof tokens.refreshToken === 'string' && tokens.refreshToken !== '';
+}
+
+/** The stored tokens are no longer the expired ones that were read: someone refreshed or replaced them. */
+export function refreshedSince(seen: TokenSet, current: TokenSet): boolean {
+  return current.accessToken !== seen.accessToken || !needsRefresh(current);
+}

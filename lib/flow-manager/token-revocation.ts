@@ -1,0 +1,35 @@
+import { TokenEndpointError } from '../auth-code-flow.errors.js';
+import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
+import type { TokenSet } from '../interfaces/token-set.interface.js';
+import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
+import { authenticateClient } from './client-authentication.js';
+import type { TokenEndpointClient } from './token-endpoint.client.js';
+
+type ClientConfig = Pick<ResolvedProviderConfig, 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenRequestHeaders'>;
+
+/** What a revocation request is built from. */
+export interface RevocationConfig extends ClientConfig {
+  revocationEndpoint: string;
+}
+
+/**
+ * Revokes the refresh token of `tokens`, else their access token (RFC 7009 §2.1), with the client's
+ * authentication, in a form body. Anything but HTTP 200 is a `TokenEndpointError('http_status')`.
+ */
+export async function revokeToken(
+  config: RevocationConfig,
+  client: TokenEndpointClient,
+  tokens: TokenSet,
+  timeoutMs: number,
+): Promise<void> {
+  const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token'] : [tokens.accessToken, 'access_token'];
+  const params: Record<string, string> = { token, token_type_hint: hint };
+  const headers: Record<string, string> = { ...config.tokenRequestHeaders };
+  authenticateClient(config, params, headers);
+  const url = config.revocationEndpoint;
+  const response = await client.post({ operation: 'revocation', url, params, headers, bodyEncoding: 'form', timeoutMs });
+  if (response.status !== 200) {
+    const reason = `the revocation endpoint answered HTTP ${response.status}`;
+    throw new TokenEndpointError('http_status', response.status, TOKEN_ENDPOINT_FAILED('revocation', reason));
+  }
+}
