@@ -18,7 +18,7 @@ export const MAX_BINDING_VALUES = DEFAULT_MAX_PENDING_PER_OWNER;
 export const DEFAULT_SCOPE_DELIMITER = ' ';
 export const DEFAULT_ROUTES_PATH = 'oauth';
 
-/** Token endpoint responses larger than this are refused (SECURITY.md 19). */
+/** Token endpoint responses larger than this are refused: a provider, or something posing as one, cannot exhaust memory. */
 export const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 /** Seconds before `expiresAt` at which a stored token already counts as expired. */
 export const EXPIRY_SKEW_SECONDS = 30;

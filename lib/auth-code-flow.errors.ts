@@ -1,7 +1,9 @@
 /**
- * Base class of every error this package throws. `code` is stable and safe to show;
- * no message or property of any subclass holds a client secret, code, PKCE verifier or token
- * (SECURITY.md 20).
+ * Base class of this package's errors. `code` is stable and safe to show; no message or property of any
+ * subclass holds a client secret, code, PKCE verifier or token, nor quotes a provider's answer.
+ * The caller's own mistakes are `AuthCodeFlowConfigError` (options, at start-up) and `InvalidArgumentError`
+ * (arguments, at call time; a `TypeError`, not a subclass of this); every other subclass is a processing
+ * error: what a server, a store or a browser did.
  */
 export class AuthCodeFlowError extends Error {
   constructor(

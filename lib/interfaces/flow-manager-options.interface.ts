@@ -1,6 +1,6 @@
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'none';
 
-/** One OAuth provider: the seed's attributes, camelCased, plus what RFC 9700 asks of a client. */
+/** One OAuth provider: the Python `auth-code-flow` package's attributes, camelCased, plus what RFC 9700 asks of a client. */
 export interface FlowManagerOptions {
   /** Base URL the relative paths are appended to, e.g. `https://stackoverflow.com`. */
   baseUri: string;
@@ -23,7 +23,7 @@ export interface FlowManagerOptions {
    * @default 'client_secret_post' with a `clientSecret`, 'none' without
    */
   clientAuthMethod?: ClientAuthMethod;
-  /** `true`: the token request's parameters go in a form body (RFC 6749 §4.1.3); `false`: a JSON body (the seed's default). @default true */
+  /** `true`: the token request's parameters go in a form body (RFC 6749 §4.1.3); `false`: a JSON body (the Python package's default). @default true */
   postFormData?: boolean;
   /** Static extra authorization parameters, e.g. `{ access_type: 'offline' }`. */
   authorizationParams?: Record<string, string>;
