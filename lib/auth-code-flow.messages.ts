@@ -1,7 +1,9 @@
 import { SAFE_ERROR_CODE } from './auth-code-flow.constants.js';
 
-export const INVALID_OPTIONS = (problems: readonly string[]) =>
-  `Invalid AuthCodeFlowModule options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
+/** The message of an `AuthCodeFlowConfigError`: what was given wrong (`RedisStateStore`, `github preset`…), then each problem. */
+export const INVALID_OPTIONS_OF = (subject: string, problems: readonly string[]) =>
+  `Invalid ${subject} options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
+export const INVALID_OPTIONS = (problems: readonly string[]) => INVALID_OPTIONS_OF('AuthCodeFlowModule', problems);
 export const UNKNOWN_PROVIDER = (name: string, known: readonly string[]) =>
   `No OAuth provider named "${name}" is configured (configured: ${known.length ? known.join(', ') : 'none'}).`;
 export const STATE_NOT_FOUND = 'The state is unknown, expired or already used.';

@@ -12,8 +12,12 @@ import { getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
 import { createAuthCodeFlowController } from './http/auth-code-flow.controller.js';
 import { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
 import type { AuthCodeFlowGuardClass, RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
-import { isAuthCodeFlowGuardClass, registrationProblems, type RegistrationFacts } from './options/resolve-options.util.js';
+import type { RegistrationFacts } from './options/registration-facts.interface.js';
+import { registrationProblems } from './options/resolve-options.util.js';
+import { isAuthCodeFlowGuardClass } from './options/routes-options.js';
 import { createAuthCodeFlowProviders } from './auth-code-flow.providers.js';
+import { isRecord } from './utils/is-record.util.js';
+import { trimSlashes } from './utils/url.util.js';
 
 export type AuthCodeFlowModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
   /**
@@ -55,7 +59,7 @@ type RegisteredRoutes = false | { path: string; guard: AuthCodeFlowGuardClass };
 export class AuthCodeFlowModule extends ConfigurableModuleBase {
   static forRoot(options: AuthCodeFlowModuleSyncOptions): DynamicModule {
     const providers = options?.providers;
-    const names = typeof providers === 'object' && providers !== null ? Object.keys(providers) : [];
+    const names = isRecord(providers) ? Object.keys(providers) : [];
     const definition = ConfigurableAuthCodeFlowModule.forRoot.call(this, options);
     return withFlowManagers(definition, names, {}, registeredRoutes(options?.routes));
   }
@@ -79,7 +83,7 @@ function registeredRoutes(routes: unknown): RegisteredRoutes {
   if (routes === false) return false;
   const { path, guard } = (routes ?? {}) as RoutesOptions;
   return {
-    path: typeof path === 'string' ? path.replace(/^\/+|\/+$/g, '') : DEFAULT_ROUTES_PATH,
+    path: typeof path === 'string' ? trimSlashes(path) : DEFAULT_ROUTES_PATH,
     guard: isAuthCodeFlowGuardClass(guard) ? guard : AuthCodeFlowGuard,
   };
 }

@@ -95,4 +95,4 @@ export {
 } from './stores/redis-token.store.js';
 export type { RedisClient, RedisStoreOptions } from './stores/redis-store.util.js';
 export type { RefreshLock } from './interfaces/token-store.interface.js';
-export type { TokenEncryptionOptions } from './utils/token-cipher.util.js';
+export type { TokenEncryptionOptions } from './stores/token-cipher.util.js';

@@ -13,6 +13,7 @@ import { AUTH_CODE_FLOW_GUARD_BASE, RESOLVED_OPTIONS } from '../auth-code-flow.c
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
 import type { AuthCodeFlowRequest } from '../interfaces/auth-code-flow-request.interface.js';
 import type { ResolvedModuleOptions, ResolvedRoutesOptions } from '../options/resolved-options.interface.js';
+import { asUserId } from '../utils/user-id.util.js';
 import { setFlowUser } from './request-user.js';
 
 /**
@@ -141,8 +142,4 @@ export class AuthCodeFlowGuard implements CanActivate {
 
 function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
-}
-
-function asUserId(user: unknown): string | undefined {
-  return user === undefined || user === null || user === '' ? undefined : String(user);
 }

@@ -1,7 +1,10 @@
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
+import { INVALID_OPTIONS_OF } from '../auth-code-flow.messages.js';
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { PROVIDER_KEYS, unknownKeys } from '../options/resolve-options.util.js';
-import { isLoopbackHost } from '../utils/url.util.js';
+import { PROVIDER_KEYS } from '../options/provider-options.js';
+import { unknownKeys } from '../options/validators.util.js';
+import { isRecord } from '../utils/is-record.util.js';
+import { isAbsoluteUrl, isSecureHttpUrl, parseHttpUrl } from '../utils/url.util.js';
 
 /**
  * What every preset takes: the client's registration, and any field of {@link FlowManagerOptions} to
@@ -19,12 +22,9 @@ export type PresetDefaults = Omit<FlowManagerOptions, 'clientId' | 'redirectUri'
 
 type TokenBody = Record<string, unknown>;
 
-export const PRESET_INVALID = (provider: string, problems: readonly string[]) =>
-  `Invalid ${provider} preset options:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`;
-
 /** Throws an `AuthCodeFlowConfigError` naming the preset and every problem, when there is any. */
 export function assertPresetInput(provider: string, problems: readonly string[]): void {
-  if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, PRESET_INVALID(provider, problems));
+  if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS_OF(`${provider} preset`, problems));
 }
 
 /**
@@ -33,7 +33,7 @@ export function assertPresetInput(provider: string, problems: readonly string[])
  * preset's own (a mistyped `clientID` is named as such, besides the missing `clientId`).
  */
 export function commonProblems(provider: string, input: unknown, presetOnlyKeys: readonly string[] = []): string[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) assertPresetInput(provider, ['the options must be an object']);
+  if (!isRecord(input)) assertPresetInput(provider, ['the options must be an object']);
   const fields = input as Record<string, unknown>;
   const problems: string[] = [];
   const { clientId, redirectUri, clientSecret } = fields;
@@ -90,7 +90,7 @@ export function applyPreset<T extends PresetOptions>(
 }
 
 function pathOnly(pathOrUrl: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUrl)) return pathOrUrl;
+  if (!isAbsoluteUrl(pathOrUrl)) return pathOrUrl;
   const url = new URL(pathOrUrl);
   return `${url.pathname}${url.search}`;
 }
@@ -103,13 +103,8 @@ export function joinScope(scope: string | string[] | undefined, delimiter: strin
 
 /** An https URL, or http on a loopback host (tests, local development). */
 export function isSecureUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-  } catch {
-    return false;
-  }
+  const url = typeof value === 'string' ? parseHttpUrl(value) : undefined;
+  return url !== undefined && isSecureHttpUrl(url);
 }
 
 // ---- token response normalisers (RFC 6749 §5.1) -------------------------------------------------
@@ -137,9 +132,8 @@ export function commaScopeToSpaces(body: TokenBody): TokenBody {
  * Exchange do) becomes RFC 6749 §5.2's `error` and `error_description` strings.
  */
 export function flattenErrorObject(body: TokenBody): TokenBody {
-  const error = body.error;
-  if (typeof error !== 'object' || error === null || Array.isArray(error)) return body;
-  const fields = error as Record<string, unknown>;
+  const fields = body.error;
+  if (!isRecord(fields)) return body;
   const name = [fields.type, fields.code, fields.name].find((value) => typeof value === 'string' && value !== '') ??
     (typeof fields.code === 'number' ? `error_${fields.code}` : 'invalid_request');
   const flat: TokenBody = { ...body, error: name };

@@ -1,4 +1,5 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { isRecord } from '../utils/is-record.util.js';
 import {
   applyPreset, assertPresetInput, commaScopeToSpaces, commonProblems, joinScope, pipe, requireSecret, type PresetOptions,
 } from './preset.util.js';
@@ -38,10 +39,6 @@ export function slackAuthedUser(body: TokenBody): TokenBody {
     result = { ...result, token_type: 'Bearer' };
   }
   return result;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
+import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { InMemoryStateStore } from './in-memory-state.store.js';
 import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
 
@@ -239,6 +240,15 @@ describe('InMemoryStateStore', () => {
     [{ maxPendingPerOwner: Number.NaN }, 'InMemoryStateStore: maxPendingPerOwner must be a positive integer'],
     [{ maxPendingPerOwner: '10' }, 'InMemoryStateStore: maxPendingPerOwner must be a positive integer'],
   ])('rejects bad options (%p)', (options, message) => {
-    expect(() => new InMemoryStateStore(options as never)).toThrow(new RangeError(message));
+    expect(() => new InMemoryStateStore(options as never)).toThrow(AuthCodeFlowConfigError);
+    expect(() => new InMemoryStateStore(options as never)).toThrow(message);
+  });
+
+  it('names every problem of its options in one AuthCodeFlowConfigError', () => {
+    expect(() => new InMemoryStateStore({ maxEntries: 0, maxPendingPerOwner: '10' } as never)).toThrow(
+      expect.objectContaining({
+        problems: ['InMemoryStateStore: maxEntries must be a positive integer', 'InMemoryStateStore: maxPendingPerOwner must be a positive integer'],
+      }),
+    );
   });
 });

@@ -1,5 +1,8 @@
 import { DEFAULT_MAX_PENDING_PER_OWNER, DEFAULT_STATE_STORE_MAX_ENTRIES } from '../auth-code-flow.constants.js';
 import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
+import { assertValidOptions } from './store-arguments.util.js';
+
+const STORE_NAME = 'InMemoryStateStore';
 
 export interface InMemoryStateStoreOptions {
   /**
@@ -50,8 +53,10 @@ export class InMemoryStateStore implements StateStore {
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(options: InMemoryStateStoreOptions = {}) {
-    this.maxEntries = positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_STATE_STORE_MAX_ENTRIES);
-    this.maxPendingPerOwner = positiveInteger('maxPendingPerOwner', options.maxPendingPerOwner ?? DEFAULT_MAX_PENDING_PER_OWNER);
+    const problems: string[] = [];
+    this.maxEntries = positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_STATE_STORE_MAX_ENTRIES, problems);
+    this.maxPendingPerOwner = positiveInteger('maxPendingPerOwner', options.maxPendingPerOwner ?? DEFAULT_MAX_PENDING_PER_OWNER, problems);
+    assertValidOptions(STORE_NAME, problems);
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweepTimer.unref();
   }
@@ -176,9 +181,8 @@ class SaveOrder {
   }
 }
 
-function positiveInteger(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`InMemoryStateStore: ${name} must be a positive integer`);
-  }
-  return value;
+function positiveInteger(name: string, value: unknown, problems: string[]): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
+  problems.push(`${STORE_NAME}: ${name} must be a positive integer`);
+  return 1;
 }

@@ -1,18 +1,20 @@
 import { DEFAULT_MAX_PENDING_PER_OWNER } from '../auth-code-flow.constants.js';
 import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
+import { isRecord } from '../utils/is-record.util.js';
+import { sha256Base64url } from '../utils/sha256.util.js';
 import {
+  copyOptionalFields,
   GETDEL_SCRIPT,
-  isPlainObject,
   isUnknownCommandError,
   parseJson,
   RedisScript,
   resolveRedisStoreOptions,
-  sha256Key,
   withDeadline,
   type RedisClient,
   type RedisCommands,
   type RedisStoreOptions,
 } from './redis-store.util.js';
+import { assertValidOptions, integerOption, invalidArgument } from './store-arguments.util.js';
 
 /** Options of `RedisStateStore`. */
 export interface RedisStateStoreOptions extends RedisStoreOptions {
@@ -30,7 +32,7 @@ const STATE_VALUE_VERSION = 1;
 const STORE_NAME = 'RedisStateStore';
 const OPTIONAL_STRING_FIELDS = ['user', 'codeVerifier', 'nonce', 'returnTo', 'browserBinding', 'owner'] as const;
 const MAX_PENDING_PER_OWNER = 100_000;
-/** What `sha256Key` produces: 32 bytes, base64url without padding. */
+/** What `sha256Base64url` produces: 32 bytes, base64url without padding. */
 const STATE_HASH = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -82,35 +84,39 @@ export class RedisStateStore implements StateStore {
   private getdelUnsupported = false;
 
   constructor(client: RedisClient, options: RedisStateStoreOptions = {}) {
-    const resolved = resolveRedisStoreOptions(STORE_NAME, client, options, ['maxPendingPerOwner']);
+    const problems: string[] = [];
+    const resolved = resolveRedisStoreOptions(STORE_NAME, client, options, ['maxPendingPerOwner'], problems);
+    const { maxPendingPerOwner } = resolved.options;
+    this.maxPendingPerOwner = integerOption(
+      STORE_NAME, 'maxPendingPerOwner', maxPendingPerOwner, DEFAULT_MAX_PENDING_PER_OWNER, MAX_PENDING_PER_OWNER, problems,
+    );
+    assertValidOptions(STORE_NAME, problems);
     this.commands = resolved.commands;
     this.keyPrefix = resolved.keyPrefix;
     this.timeoutMs = resolved.operationTimeoutMs;
-    const { maxPendingPerOwner = DEFAULT_MAX_PENDING_PER_OWNER } = options;
-    if (typeof maxPendingPerOwner !== 'number') throw new TypeError(`${STORE_NAME}: maxPendingPerOwner must be a number`);
-    if (!Number.isInteger(maxPendingPerOwner) || maxPendingPerOwner < 1 || maxPendingPerOwner > MAX_PENDING_PER_OWNER) {
-      throw new RangeError(`${STORE_NAME}: maxPendingPerOwner must be an integer from 1 to ${MAX_PENDING_PER_OWNER}`);
-    }
-    this.maxPendingPerOwner = maxPendingPerOwner;
   }
 
   /** The Redis key holding a state's record. */
   keyFor(state: string): string {
-    return `${this.keyPrefix}state:${sha256Key(state)}`;
+    return `${this.keyPrefix}state:${sha256Base64url(state)}`;
   }
 
   /** The Redis key of an owner's index of pending authorizations for a provider. */
   ownerKeyFor(provider: string, owner: string): string {
-    return `${this.keyPrefix}owner:${sha256Key(JSON.stringify([provider, owner]))}`;
+    return `${this.keyPrefix}owner:${sha256Base64url(JSON.stringify([provider, owner]))}`;
   }
 
   async save(state: string, record: PendingAuthorization, ttlSeconds: number): Promise<void> {
-    if (typeof state !== 'string' || state === '') throw new TypeError(`${STORE_NAME}: state must be a non-empty string`);
+    if (typeof state !== 'string' || state === '') {
+      throw invalidArgument(state, 'string', `${STORE_NAME}: state must be a non-empty string`);
+    }
     if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds) || ttlSeconds <= 0) {
-      throw new RangeError(`${STORE_NAME}: ttlSeconds must be a positive number`);
+      throw invalidArgument(ttlSeconds, 'number', `${STORE_NAME}: ttlSeconds must be a positive number`);
     }
     const { owner } = record;
-    if (owner !== undefined && typeof owner !== 'string') throw new TypeError(`${STORE_NAME}: record.owner must be a string`);
+    if (owner !== undefined && typeof owner !== 'string') {
+      throw invalidArgument(owner, 'string', `${STORE_NAME}: record.owner must be a string`);
+    }
     const value = JSON.stringify({ v: STATE_VALUE_VERSION, record });
     const ttlMs = Math.max(1, Math.ceil(ttlSeconds * 1000));
     await withDeadline(STORE_NAME, 'save', this.timeoutMs, () => this.commands.set(this.keyFor(state), value, 'PX', ttlMs));
@@ -122,7 +128,7 @@ export class RedisStateStore implements StateStore {
     // `maxPendingPerOwner` of them are live. A failure in between leaves an unindexed state to its TTL.
     const index = this.ownerKeyFor(record.provider, owner);
     const evicted = await withDeadline(STORE_NAME, 'save', this.timeoutMs, () =>
-      OWNER_INDEX_SCRIPT.run(this.commands, index, sha256Key(state), Date.now(), ttlMs, this.maxPendingPerOwner),
+      OWNER_INDEX_SCRIPT.run(this.commands, index, sha256Base64url(state), Date.now(), ttlMs, this.maxPendingPerOwner),
     );
     const keys = Array.isArray(evicted) ? evicted.filter((hash) => typeof hash === 'string' && STATE_HASH.test(hash)) : [];
     if (keys.length === 0) return;
@@ -166,15 +172,9 @@ export class RedisStateStore implements StateStore {
 /** The record of a stored value, or `undefined` for anything this version did not write. */
 function decodeRecord(value: string): PendingAuthorization | undefined {
   const parsed = parseJson(value);
-  if (!isPlainObject(parsed) || parsed.v !== STATE_VALUE_VERSION || !isPlainObject(parsed.record)) return undefined;
+  if (!isRecord(parsed) || parsed.v !== STATE_VALUE_VERSION || !isRecord(parsed.record)) return undefined;
   const raw = parsed.record;
   if (typeof raw.provider !== 'string' || typeof raw.createdAt !== 'number' || !Number.isFinite(raw.createdAt)) return undefined;
   const record: PendingAuthorization = { provider: raw.provider, createdAt: raw.createdAt };
-  for (const field of OPTIONAL_STRING_FIELDS) {
-    const fieldValue = raw[field];
-    if (fieldValue === undefined) continue;
-    if (typeof fieldValue !== 'string') return undefined;
-    record[field] = fieldValue;
-  }
-  return record;
+  return copyOptionalFields(raw, record, OPTIONAL_STRING_FIELDS, 'string') ? record : undefined;
 }

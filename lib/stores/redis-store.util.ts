@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StoreUnavailableError } from '../auth-code-flow.errors.js';
-import { sha256Base64url } from '../utils/sha256.util.js';
+import { isRecord } from '../utils/is-record.util.js';
+import { integerOption } from './store-arguments.util.js';
 
 /**
  * The client the Redis stores take: an ioredis `Redis` (a single node, also behind Sentinel) or `Cluster`,
@@ -46,42 +47,58 @@ export type RedisCommands = RedisClient;
 
 const REQUIRED_COMMANDS = ['get', 'set', 'getdel', 'del', 'evalsha', 'eval'] as const;
 
-/** Checks the client and the shared options; throws TypeError / RangeError naming the store and the field. */
+/** What `resolveRedisStoreOptions` gives a Redis store: the client, the shared options, and the options object. */
+export interface ResolvedRedisStoreOptions {
+  commands: RedisCommands;
+  keyPrefix: string;
+  operationTimeoutMs: number;
+  /** The options as given (`{}` when absent or not an object), for the store's own options. */
+  options: Record<string, unknown>;
+}
+
+/**
+ * Checks the client and the options shared by the Redis stores and that no key is unknown, adding each
+ * problem, named by the store and the option, to `problems`; wrong values are replaced by their defaults.
+ */
 export function resolveRedisStoreOptions(
   storeName: string,
   client: unknown,
   options: unknown,
   extraKeys: readonly string[],
-): { commands: RedisCommands; keyPrefix: string; operationTimeoutMs: number } {
-  if (typeof client !== 'object' || client === null || REQUIRED_COMMANDS.some((name) => typeof (client as Record<string, unknown>)[name] !== 'function')) {
-    throw new TypeError(`${storeName}: client must be an ioredis Redis or Cluster instance`);
+  problems: string[],
+): ResolvedRedisStoreOptions {
+  if (!isRecord(client) || REQUIRED_COMMANDS.some((name) => typeof client[name] !== 'function')) {
+    problems.push(`${storeName}: client must be an ioredis Redis or Cluster instance`);
   }
-  if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${storeName}: options must be an object`);
-  }
+  if (options !== undefined && !isRecord(options)) problems.push(`${storeName}: options must be an object`);
+  const given = isRecord(options) ? options : {};
   const known = new Set(['keyPrefix', 'operationTimeoutMs', ...extraKeys]);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new TypeError(`${storeName}: unknown option "${key}" (known: ${[...known].join(', ')})`);
+  for (const key of Object.keys(given)) {
+    if (!known.has(key)) problems.push(`${storeName}: unknown option "${key}" (known: ${[...known].join(', ')})`);
   }
-  const { keyPrefix = DEFAULT_REDIS_KEY_PREFIX, operationTimeoutMs = DEFAULT_REDIS_OPERATION_TIMEOUT_MS } = options as RedisStoreOptions;
-  if (typeof keyPrefix !== 'string') throw new TypeError(`${storeName}: keyPrefix must be a string`);
-  if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
-    throw new RangeError(`${storeName}: keyPrefix must be at most ${MAX_KEY_PREFIX_LENGTH} characters long`);
-  }
-  if (/[\s\u0000-\u001f\u007f]/.test(keyPrefix)) {
-    throw new RangeError(`${storeName}: keyPrefix must not contain whitespace or control characters`);
-  }
-  if (typeof operationTimeoutMs !== 'number') throw new TypeError(`${storeName}: operationTimeoutMs must be a number`);
-  if (!Number.isInteger(operationTimeoutMs) || operationTimeoutMs < 1 || operationTimeoutMs > MAX_OPERATION_TIMEOUT_MS) {
-    throw new RangeError(`${storeName}: operationTimeoutMs must be an integer from 1 to ${MAX_OPERATION_TIMEOUT_MS}`);
-  }
-  return { commands: client as RedisCommands, keyPrefix, operationTimeoutMs };
+  const { keyPrefix, operationTimeoutMs } = given;
+  return {
+    commands: client as RedisCommands,
+    keyPrefix: keyPrefixOption(storeName, keyPrefix, problems),
+    operationTimeoutMs: integerOption(
+      storeName, 'operationTimeoutMs', operationTimeoutMs, DEFAULT_REDIS_OPERATION_TIMEOUT_MS, MAX_OPERATION_TIMEOUT_MS, problems,
+    ),
+    options: given,
+  };
 }
 
-/** SHA-256, base64url: how a state value or a user id appears in a key. */
-export function sha256Key(value: string): string {
-  return sha256Base64url(value);
+function keyPrefixOption(storeName: string, keyPrefix: unknown, problems: string[]): string {
+  if (keyPrefix === undefined) return DEFAULT_REDIS_KEY_PREFIX;
+  if (typeof keyPrefix !== 'string') {
+    problems.push(`${storeName}: keyPrefix must be a string`);
+  } else if (keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
+    problems.push(`${storeName}: keyPrefix must be at most ${MAX_KEY_PREFIX_LENGTH} characters long`);
+  } else if (/[\s\u0000-\u001f\u007f]/.test(keyPrefix)) {
+    problems.push(`${storeName}: keyPrefix must not contain whitespace or control characters`);
+  } else {
+    return keyPrefix;
+  }
+  return DEFAULT_REDIS_KEY_PREFIX;
 }
 
 /**
@@ -168,9 +185,23 @@ export const COMPARE_AND_DELETE_SCRIPT = new RedisScript(
   "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\nreturn 0",
 );
 
-/** True for a plain JSON object (not an array, not null). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Copies to `target` each of `fields` that `source` has; false when one of them is not a string (or not a
+ * finite number, for `'number'`): a stored value this version did not write.
+ */
+export function copyOptionalFields<T extends object>(
+  source: Record<string, unknown>,
+  target: T,
+  fields: ReadonlyArray<keyof T & string>,
+  type: 'string' | 'number',
+): boolean {
+  for (const field of fields) {
+    const value = source[field];
+    if (value === undefined) continue;
+    if (typeof value !== type || (type === 'number' && !Number.isFinite(value))) return false;
+    (target as Record<string, unknown>)[field] = value;
+  }
+  return true;
 }
 
 /** JSON.parse that answers `undefined` instead of throwing. */

@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
-import { TokenCipher, type TokenEncryptionOptions } from '../utils/token-cipher.util.js';
+import { isRecord } from '../utils/is-record.util.js';
+import { sha256Base64url } from '../utils/sha256.util.js';
 import {
   COMPARE_AND_DELETE_SCRIPT,
-  isPlainObject,
   parseJson,
   resolveRedisStoreOptions,
-  sha256Key,
   withDeadline,
   type RedisClient,
   type RedisCommands,
   type RedisStoreOptions,
 } from './redis-store.util.js';
+import { assertValidOptions, integerOption, invalidArgument } from './store-arguments.util.js';
+import { TokenCipher, type TokenEncryptionOptions } from './token-cipher.util.js';
 import type { RefreshLock, TokenStore } from '../interfaces/token-store.interface.js';
 
 /** Why a stored token value was read as absent. */
@@ -90,21 +91,21 @@ export class RedisTokenStore implements TokenStore {
   private readonly onUnreadableValue: ((event: UnreadableTokenValueEvent) => void) | undefined;
 
   constructor(client: RedisClient, options: RedisTokenStoreOptions = {}) {
-    const resolved = resolveRedisStoreOptions(STORE_NAME, client, options, ['maxTtlSeconds', 'encryption', 'onUnreadableValue']);
+    const problems: string[] = [];
+    const extraKeys = ['maxTtlSeconds', 'encryption', 'onUnreadableValue'];
+    const resolved = resolveRedisStoreOptions(STORE_NAME, client, options, extraKeys, problems);
+    const { maxTtlSeconds, encryption, onUnreadableValue } = resolved.options;
+    const maxTtl = integerOption(STORE_NAME, 'maxTtlSeconds', maxTtlSeconds, DEFAULT_TOKEN_MAX_TTL_SECONDS, MAX_TTL_SECONDS, problems);
+    this.maxTtlMs = maxTtl * 1000;
+    this.cipher = encryption === undefined ? undefined : TokenCipher.fromOptions(encryption, STORE_NAME, problems);
+    if (onUnreadableValue !== undefined && typeof onUnreadableValue !== 'function') {
+      problems.push(`${STORE_NAME}: onUnreadableValue must be a function`);
+    }
+    assertValidOptions(STORE_NAME, problems);
     this.commands = resolved.commands;
     this.keyPrefix = resolved.keyPrefix;
     this.timeoutMs = resolved.operationTimeoutMs;
-    const { maxTtlSeconds = DEFAULT_TOKEN_MAX_TTL_SECONDS, encryption, onUnreadableValue } = options;
-    if (typeof maxTtlSeconds !== 'number') throw new TypeError(`${STORE_NAME}: maxTtlSeconds must be a number`);
-    if (!Number.isInteger(maxTtlSeconds) || maxTtlSeconds < 1 || maxTtlSeconds > MAX_TTL_SECONDS) {
-      throw new RangeError(`${STORE_NAME}: maxTtlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
-    }
-    this.maxTtlMs = maxTtlSeconds * 1000;
-    this.cipher = encryption === undefined ? undefined : new TokenCipher(encryption, STORE_NAME);
-    if (onUnreadableValue !== undefined && typeof onUnreadableValue !== 'function') {
-      throw new TypeError(`${STORE_NAME}: onUnreadableValue must be a function`);
-    }
-    this.onUnreadableValue = onUnreadableValue;
+    this.onUnreadableValue = onUnreadableValue as RedisTokenStoreOptions['onUnreadableValue'];
   }
 
   /** The Redis key holding a user's tokens for a provider. */
@@ -134,7 +135,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async acquireRefreshLock(provider: string, user: string, ttlMs: number): Promise<RefreshLock | undefined> {
-    if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new RangeError(`${STORE_NAME}: the refresh lock's ttlMs must be a positive integer`);
+    if (!Number.isInteger(ttlMs) || ttlMs < 1) {
+      throw invalidArgument(ttlMs, 'number', `${STORE_NAME}: the refresh lock's ttlMs must be a positive integer`);
+    }
     const key = this.lockKeyFor(provider, user);
     const owner = randomBytes(16).toString('base64url');
     const reply = await withDeadline(STORE_NAME, 'acquireRefreshLock', this.timeoutMs, () => this.commands.set(key, owner, 'PX', ttlMs, 'NX'));
@@ -147,9 +150,11 @@ export class RedisTokenStore implements TokenStore {
   }
 
   private owner(provider: string, user: string): string {
-    if (typeof provider !== 'string' || provider === '') throw new TypeError(`${STORE_NAME}: provider must be a non-empty string`);
-    if (typeof user !== 'string') throw new TypeError(`${STORE_NAME}: user must be a string`);
-    return `${encodeURIComponent(provider)}:${sha256Key(user)}`;
+    if (typeof provider !== 'string' || provider === '') {
+      throw invalidArgument(provider, 'string', `${STORE_NAME}: provider must be a non-empty string`);
+    }
+    if (typeof user !== 'string') throw invalidArgument(user, 'string', `${STORE_NAME}: user must be a string`);
+    return `${encodeURIComponent(provider)}:${sha256Base64url(user)}`;
   }
 
   /** A token set with a refresh token (or without an expiry) lives `maxTtlSeconds`; one without, until it expires. */
@@ -165,7 +170,7 @@ export class RedisTokenStore implements TokenStore {
 
   private decode(provider: string, user: string, value: string): TokenSet | undefined {
     const parsed = parseJson(value);
-    if (!isPlainObject(parsed)) return this.unreadable(provider, user, 'malformed');
+    if (!isRecord(parsed)) return this.unreadable(provider, user, 'malformed');
     if (parsed.v !== TOKEN_VALUE_VERSION) return this.unreadable(provider, user, 'unknown_version');
     if (parsed.sealed !== undefined) {
       if (!this.cipher) return this.unreadable(provider, user, 'unknown_key');
@@ -195,8 +200,8 @@ function additionalData(provider: string, user: string): string {
 
 /** A `TokenSet` from stored JSON, or `undefined` when its shape is wrong. */
 function decodeStoredTokens(value: unknown): TokenSet | undefined {
-  if (!isPlainObject(value)) return undefined;
-  if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string' || !isPlainObject(value.raw)) return undefined;
+  if (!isRecord(value)) return undefined;
+  if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string' || !isRecord(value.raw)) return undefined;
   const tokens: TokenSet = { accessToken: value.accessToken, tokenType: value.tokenType, raw: value.raw };
   for (const field of OPTIONAL_NUMBER_FIELDS) {
     const fieldValue = value[field];

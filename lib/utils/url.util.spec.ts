@@ -1,7 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { propertyParameters, redirectTargetArbitrary, resolvedOrigin } from '../../test/support/redirect-arbitraries.js';
-import { appendQuery, formEncode, formEncodePairs, isLoopbackHost, resolveEndpoint, sameOriginPath } from './url.util.js';
+import {
+  appendQuery,
+  formEncode,
+  formEncodePairs,
+  isAbsoluteUrl,
+  isLoopbackHost,
+  isSecureHttpUrl,
+  parseHttpUrl,
+  resolveEndpoint,
+  sameOriginPath,
+  trimSlashes,
+} from './url.util.js';
 
 describe('url utilities', () => {
   it('appends paths to the base URI as the seed does, keeping a path prefix', () => {
@@ -34,6 +45,31 @@ describe('url utilities', () => {
     expect(isLoopbackHost('[::1]')).toBe(true);
     expect(isLoopbackHost('app.localhost')).toBe(true);
     expect(isLoopbackHost('example.com')).toBe(false);
+  });
+
+  it('tells absolute URLs from paths, and parses only absolute http(s) URLs', () => {
+    expect(isAbsoluteUrl('https://a.example/token')).toBe(true);
+    expect(isAbsoluteUrl('HTTP://a.example')).toBe(true);
+    expect(isAbsoluteUrl('/oauth/token')).toBe(false);
+    expect(isAbsoluteUrl('mailto:a@example.com')).toBe(false);
+    expect(parseHttpUrl('https://a.example/x')?.href).toBe('https://a.example/x');
+    expect(parseHttpUrl('http://localhost:3000')?.host).toBe('localhost:3000');
+    expect(parseHttpUrl('ftp://a.example')).toBeUndefined();
+    expect(parseHttpUrl('/relative')).toBeUndefined();
+    expect(parseHttpUrl('not a url')).toBeUndefined();
+  });
+
+  it('allows plain http for secrets on loopback only, unless insecure requests are allowed', () => {
+    expect(isSecureHttpUrl(new URL('https://a.example'))).toBe(true);
+    expect(isSecureHttpUrl(new URL('http://127.0.0.1:8080'))).toBe(true);
+    expect(isSecureHttpUrl(new URL('http://a.example'))).toBe(false);
+    expect(isSecureHttpUrl(new URL('http://a.example'), true)).toBe(true);
+  });
+
+  it('trims the outer slashes of a path', () => {
+    expect(trimSlashes('//api/oauth/')).toBe('api/oauth');
+    expect(trimSlashes('oauth')).toBe('oauth');
+    expect(trimSlashes('/')).toBe('');
   });
 });
 

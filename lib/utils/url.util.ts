@@ -1,9 +1,35 @@
+/** Whether `pathOrUrl` starts with a scheme and `//` (`https://…`), rather than being a path. */
+export function isAbsoluteUrl(pathOrUrl: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUrl);
+}
+
+/** `value` parsed, when it is an absolute http or https URL. */
+export function parseHttpUrl(value: string): URL | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+}
+
+/** Whether secrets may travel to `url`: https, or plain http on a loopback host or when `allowInsecure`. */
+export function isSecureHttpUrl(url: URL, allowInsecure = false): boolean {
+  return url.protocol === 'https:' || allowInsecure || isLoopbackHost(url.hostname);
+}
+
+/** A path without its leading and trailing slashes. */
+export function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
 /**
- * Resolves an endpoint the way the seed does: an absolute URL is kept, a path is appended to the base
- * URI (so a base with a path prefix, e.g. a self-managed GitLab under /gitlab, keeps its prefix).
+ * An endpoint from the base URI: an absolute URL is kept, a path is appended to the base URI (so a base
+ * with a path prefix, e.g. a self-managed GitLab under /gitlab, keeps its prefix).
  */
 export function resolveEndpoint(baseUri: string, pathOrUrl: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pathOrUrl)) return pathOrUrl;
+  if (isAbsoluteUrl(pathOrUrl)) return pathOrUrl;
   const base = baseUri.replace(/\/+$/, '');
   const path = pathOrUrl.replace(/^\/+/, '');
   return path ? `${base}/${path}` : base;

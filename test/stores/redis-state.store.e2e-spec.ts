@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { deleteKeys, keysUnder, redisClient, uniquePrefix } from '../support/redis.js';
-import { StoreUnavailableError } from '../../lib/auth-code-flow.errors.js';
+import { AuthCodeFlowConfigError, InvalidArgumentError, StoreUnavailableError } from '../../lib/auth-code-flow.errors.js';
 import { RedisStateStore } from '../../lib/stores/redis-state.store.js';
 import type { PendingAuthorization } from '../../lib/interfaces/state-store.interface.js';
 
@@ -40,43 +40,73 @@ describe('RedisStateStore', () => {
     });
 
     it.each([
-      [undefined, TypeError, /client must be an ioredis Redis or Cluster instance/],
-      [{ get: () => null }, TypeError, /client must be an ioredis Redis or Cluster instance/],
+      [undefined, AuthCodeFlowConfigError, /client must be an ioredis Redis or Cluster instance/],
+      [{ get: () => null }, AuthCodeFlowConfigError, /client must be an ioredis Redis or Cluster instance/],
     ])('rejects a client that is not ioredis (%p)', (bad, type, message) => {
       expect(() => new RedisStateStore(bad as unknown as Redis)).toThrow(type);
       expect(() => new RedisStateStore(bad as unknown as Redis)).toThrow(message);
     });
 
     it.each([
-      [{ keyPrefix: 5 }, TypeError, 'RedisStateStore: keyPrefix must be a string'],
-      [{ keyPrefix: 'a b:' }, RangeError, 'RedisStateStore: keyPrefix must not contain whitespace or control characters'],
-      [{ keyPrefix: 'x'.repeat(257) }, RangeError, 'RedisStateStore: keyPrefix must be at most 256 characters long'],
-      [{ operationTimeoutMs: '100' }, TypeError, 'RedisStateStore: operationTimeoutMs must be a number'],
-      [{ operationTimeoutMs: 0 }, RangeError, 'RedisStateStore: operationTimeoutMs must be an integer from 1 to 2147483647'],
-      [{ operationTimeoutMs: 1.5 }, RangeError, 'operationTimeoutMs must be an integer'],
-      [{ operationTimeoutMs: Number.NaN }, RangeError, 'operationTimeoutMs must be an integer'],
-      [{ operationTimeoutMs: 2 ** 31 }, RangeError, 'operationTimeoutMs must be an integer'],
+      [{ keyPrefix: 5 }, AuthCodeFlowConfigError, 'RedisStateStore: keyPrefix must be a string'],
+      [{ keyPrefix: 'a b:' }, AuthCodeFlowConfigError, 'RedisStateStore: keyPrefix must not contain whitespace or control characters'],
+      [{ keyPrefix: 'x'.repeat(257) }, AuthCodeFlowConfigError, 'RedisStateStore: keyPrefix must be at most 256 characters long'],
+      [{ operationTimeoutMs: '100' }, AuthCodeFlowConfigError, 'RedisStateStore: operationTimeoutMs must be a number'],
+      [{ operationTimeoutMs: 0 }, AuthCodeFlowConfigError, 'RedisStateStore: operationTimeoutMs must be an integer from 1 to 2147483647'],
+      [{ operationTimeoutMs: 1.5 }, AuthCodeFlowConfigError, 'operationTimeoutMs must be an integer'],
+      [{ operationTimeoutMs: Number.NaN }, AuthCodeFlowConfigError, 'operationTimeoutMs must be an integer'],
+      [{ operationTimeoutMs: 2 ** 31 }, AuthCodeFlowConfigError, 'operationTimeoutMs must be an integer'],
       [
         { keyprefix: 'typo:' },
-        TypeError,
+        AuthCodeFlowConfigError,
         'RedisStateStore: unknown option "keyprefix" (known: keyPrefix, operationTimeoutMs, maxPendingPerOwner)',
       ],
-      [{ maxPendingPerOwner: '10' }, TypeError, 'RedisStateStore: maxPendingPerOwner must be a number'],
-      [{ maxPendingPerOwner: 0 }, RangeError, 'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000'],
-      [{ maxPendingPerOwner: 2.5 }, RangeError, 'maxPendingPerOwner must be an integer'],
-      [{ maxPendingPerOwner: Number.POSITIVE_INFINITY }, RangeError, 'maxPendingPerOwner must be an integer'],
-      [{ maxPendingPerOwner: 100_001 }, RangeError, 'maxPendingPerOwner must be an integer'],
-      [null, TypeError, 'RedisStateStore: options must be an object'],
+      [{ maxPendingPerOwner: '10' }, AuthCodeFlowConfigError, 'RedisStateStore: maxPendingPerOwner must be a number'],
+      [{ maxPendingPerOwner: 0 }, AuthCodeFlowConfigError, 'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000'],
+      [{ maxPendingPerOwner: 2.5 }, AuthCodeFlowConfigError, 'maxPendingPerOwner must be an integer'],
+      [{ maxPendingPerOwner: Number.POSITIVE_INFINITY }, AuthCodeFlowConfigError, 'maxPendingPerOwner must be an integer'],
+      [{ maxPendingPerOwner: 100_001 }, AuthCodeFlowConfigError, 'maxPendingPerOwner must be an integer'],
+      [null, AuthCodeFlowConfigError, 'RedisStateStore: options must be an object'],
     ])('rejects options (%#)', (options, type, message) => {
       expect(() => new RedisStateStore(client, options as never)).toThrow(type);
       expect(() => new RedisStateStore(client, options as never)).toThrow(message);
+    });
+
+    it('names every problem of the client and the options in one AuthCodeFlowConfigError', () => {
+      const error = (() => {
+        try {
+          new RedisStateStore({ get: () => null } as unknown as Redis, { keyPrefix: 5, maxPendingPerOwner: 0, typo: 1 } as never);
+        } catch (caught) {
+          return caught;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(AuthCodeFlowConfigError);
+      expect(error).toMatchObject({
+        code: 'invalid_options',
+        problems: [
+          'RedisStateStore: client must be an ioredis Redis or Cluster instance',
+          'RedisStateStore: unknown option "typo" (known: keyPrefix, operationTimeoutMs, maxPendingPerOwner)',
+          'RedisStateStore: keyPrefix must be a string',
+          'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000',
+        ],
+      });
+    });
+
+    it('rejects a state that is not a non-empty string with InvalidArgumentError, before any command', async () => {
+      const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
+      const store = new RedisStateStore(counting);
+      await expect(store.save('', record(), 60)).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'ERR_INVALID_ARG_VALUE' });
+      await expect(store.save(7 as never, record(), 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+      await expect(store.save(newState(), record(), '60' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
+      expect(calls).toEqual([]);
     });
 
     it('rejects a TTL that is not a positive number, before any command', async () => {
       const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
       const store = new RedisStateStore(counting);
       for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-        await expect(store.save(newState(), record(), ttl)).rejects.toThrow(new RangeError('RedisStateStore: ttlSeconds must be a positive number'));
+        await expect(store.save(newState(), record(), ttl)).rejects.toThrow(new InvalidArgumentError('ERR_INVALID_ARG_VALUE', 'RedisStateStore: ttlSeconds must be a positive number'));
       }
       expect(calls).toEqual([]);
     });
@@ -85,7 +115,7 @@ describe('RedisStateStore', () => {
       const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
       const store = new RedisStateStore(counting);
       await expect(store.save(newState(), { ...record(), owner: 7 as never }, 60)).rejects.toThrow(
-        new TypeError('RedisStateStore: record.owner must be a string'),
+        new InvalidArgumentError('ERR_INVALID_ARG_TYPE', 'RedisStateStore: record.owner must be a string'),
       );
       expect(calls).toEqual([]);
     });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { deleteKeys, keysUnder, redisClient, uniquePrefix } from '../support/redis.js';
-import { StoreUnavailableError } from '../../lib/auth-code-flow.errors.js';
+import { AuthCodeFlowConfigError, InvalidArgumentError, StoreUnavailableError } from '../../lib/auth-code-flow.errors.js';
 import type { TokenSet } from '../../lib/interfaces/token-set.interface.js';
 import { RedisTokenStore, type UnreadableTokenValueEvent } from '../../lib/stores/redis-token.store.js';
 
@@ -43,14 +43,14 @@ describe('RedisTokenStore', () => {
 
   describe('options', () => {
     it.each([
-      [{ maxTtlSeconds: '60' }, TypeError, 'RedisTokenStore: maxTtlSeconds must be a number'],
-      [{ maxTtlSeconds: 0 }, RangeError, 'RedisTokenStore: maxTtlSeconds must be an integer from 1 to 315360000'],
-      [{ maxTtlSeconds: 1.5 }, RangeError, 'maxTtlSeconds must be an integer'],
-      [{ onUnreadableValue: 'log' }, TypeError, 'RedisTokenStore: onUnreadableValue must be a function'],
-      [{ encryption: { keys: { k: randomBytes(16) }, currentKeyId: 'k' } }, RangeError, 'RedisTokenStore: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16'],
-      [{ encryption: { keys: { k: randomBytes(32) }, currentKeyId: 'j' } }, RangeError, 'RedisTokenStore: encryption.currentKeyId "j" is not one of encryption.keys'],
-      [{ encrypt: true }, TypeError, 'RedisTokenStore: unknown option "encrypt"'],
-      [{ operationTimeoutMs: -1 }, RangeError, 'RedisTokenStore: operationTimeoutMs must be an integer'],
+      [{ maxTtlSeconds: '60' }, AuthCodeFlowConfigError, 'RedisTokenStore: maxTtlSeconds must be a number'],
+      [{ maxTtlSeconds: 0 }, AuthCodeFlowConfigError, 'RedisTokenStore: maxTtlSeconds must be an integer from 1 to 315360000'],
+      [{ maxTtlSeconds: 1.5 }, AuthCodeFlowConfigError, 'maxTtlSeconds must be an integer'],
+      [{ onUnreadableValue: 'log' }, AuthCodeFlowConfigError, 'RedisTokenStore: onUnreadableValue must be a function'],
+      [{ encryption: { keys: { k: randomBytes(16) }, currentKeyId: 'k' } }, AuthCodeFlowConfigError, 'RedisTokenStore: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16'],
+      [{ encryption: { keys: { k: randomBytes(32) }, currentKeyId: 'j' } }, AuthCodeFlowConfigError, 'RedisTokenStore: encryption.currentKeyId "j" is not one of encryption.keys'],
+      [{ encrypt: true }, AuthCodeFlowConfigError, 'RedisTokenStore: unknown option "encrypt"'],
+      [{ operationTimeoutMs: -1 }, AuthCodeFlowConfigError, 'RedisTokenStore: operationTimeoutMs must be an integer'],
     ])('rejects options (%#)', (options, type, message) => {
       expect(() => new RedisTokenStore(client, options as never)).toThrow(type);
       expect(() => new RedisTokenStore(client, options as never)).toThrow(message);
@@ -104,7 +104,7 @@ describe('RedisTokenStore', () => {
       expect(ttl).toBeLessThanOrEqual(5_000);
       await lock!.release();
       expect(await client.exists(key)).toBe(0);
-      await expect(store.acquireRefreshLock('fake', user, 0)).rejects.toThrow(RangeError);
+      await expect(store.acquireRefreshLock('fake', user, 0)).rejects.toThrow(InvalidArgumentError);
     });
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { TokenCipher, type SealedValue } from './token-cipher.util.js';
 
 const key1 = randomBytes(32);
@@ -80,18 +81,31 @@ describe('TokenCipher', () => {
   });
 
   it.each([
-    ['no options', undefined, TypeError, 'Store: encryption must be an object { keys, currentKeyId }'],
-    ['keys not an object', { keys: 'k', currentKeyId: 'k' }, TypeError, 'Store: encryption.keys must be an object mapping key ids to 32-byte keys'],
-    ['no keys', { keys: {}, currentKeyId: 'k' }, RangeError, 'Store: encryption.keys must hold at least one key'],
-    ['a 16-byte key', { keys: { k: randomBytes(16) }, currentKeyId: 'k' }, RangeError, 'Store: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16'],
-    ['a passphrase', { keys: { k: 'correct horse battery staple' }, currentKeyId: 'k' }, TypeError, 'Store: encryption.keys["k"] must be 32 bytes, or a base64, base64url or hex string of 32 bytes'],
-    ['a number key', { keys: { k: 42 }, currentKeyId: 'k' }, TypeError, 'must be 32 bytes'],
-    ['a bad key id', { keys: { 'a b': randomBytes(32) }, currentKeyId: 'a b' }, RangeError, 'Store: encryption key id "a b" must be 1-64 of A-Z a-z 0-9 . _ -'],
-    ['an unknown current id', { keys: { k: randomBytes(32) }, currentKeyId: 'x' }, RangeError, 'Store: encryption.currentKeyId "x" is not one of encryption.keys'],
-    ['a missing current id', { keys: { k: randomBytes(32) } }, TypeError, 'Store: encryption.currentKeyId must be a string'],
+    ['no options', undefined, AuthCodeFlowConfigError, 'Store: encryption must be an object { keys, currentKeyId }'],
+    ['keys not an object', { keys: 'k', currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys must be an object mapping key ids to 32-byte keys'],
+    ['no keys', { keys: {}, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys must hold at least one key'],
+    ['a 16-byte key', { keys: { k: randomBytes(16) }, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16'],
+    ['a passphrase', { keys: { k: 'correct horse battery staple' }, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys["k"] must be 32 bytes, or a base64, base64url or hex string of 32 bytes'],
+    ['a number key', { keys: { k: 42 }, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'must be 32 bytes'],
+    ['a bad key id', { keys: { 'a b': randomBytes(32) }, currentKeyId: 'a b' }, AuthCodeFlowConfigError, 'Store: encryption key id "a b" must be 1-64 of A-Z a-z 0-9 . _ -'],
+    ['an unknown current id', { keys: { k: randomBytes(32) }, currentKeyId: 'x' }, AuthCodeFlowConfigError, 'Store: encryption.currentKeyId "x" is not one of encryption.keys'],
+    ['a missing current id', { keys: { k: randomBytes(32) } }, AuthCodeFlowConfigError, 'Store: encryption.currentKeyId must be a string'],
   ])('rejects %s', (_label, options, type, message) => {
     expect(() => new TokenCipher(options as never, 'Store')).toThrow(type);
     expect(() => new TokenCipher(options as never, 'Store')).toThrow(message);
+  });
+
+  it('names every problem of the options at once', () => {
+    const options = { keys: { short: randomBytes(16), 'bad id': randomBytes(32) }, currentKeyId: 'missing' };
+    expect(() => new TokenCipher(options, 'Store')).toThrow(
+      expect.objectContaining({
+        problems: [
+          'Store: encryption.keys["short"] must be exactly 32 bytes (AES-256); got 16',
+          'Store: encryption key id "bad id" must be 1-64 of A-Z a-z 0-9 . _ -',
+          'Store: encryption.currentKeyId "missing" is not one of encryption.keys',
+        ],
+      }),
+    );
   });
 
   it('never puts a key in an error message', () => {
@@ -104,7 +118,7 @@ describe('TokenCipher', () => {
       }
       return undefined;
     })();
-    expect(error).toBeInstanceOf(RangeError);
+    expect(error).toBeInstanceOf(AuthCodeFlowConfigError);
     expect(error!.message).not.toContain(short);
   });
 });

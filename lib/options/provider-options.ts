@@ -1,0 +1,147 @@
+import { DEFAULT_SCOPE_DELIMITER, RESERVED_AUTHORIZATION_PARAMS } from '../auth-code-flow.constants.js';
+import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import { isRecord } from '../utils/is-record.util.js';
+import { resolveEndpoint } from '../utils/url.util.js';
+import type { ResolvedProviderConfig } from './resolved-options.interface.js';
+import {
+  endpointUrl,
+  knownKeys,
+  optionalBoolean,
+  optionalFunction,
+  optionalString,
+  redirectUrl,
+  requiredString,
+  stringRecord,
+  unknownKeys,
+} from './validators.util.js';
+
+/** Every key of {@link FlowManagerOptions}: presets check their input against it too. */
+export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
+  baseUri: true,
+  authorizationPath: true,
+  accessTokenPath: true,
+  clientId: true,
+  clientSecret: true,
+  redirectUri: true,
+  scope: true,
+  scopeDelimiter: true,
+  pkce: true,
+  clientAuthMethod: true,
+  postFormData: true,
+  authorizationParams: true,
+  issuer: true,
+  requireIssuerParameter: true,
+  allowUnverifiedIssuer: true,
+  revocationPath: true,
+  normalizeTokenResponse: true,
+  allowInsecureRequests: true,
+  tokenRequestHeaders: true,
+});
+
+/** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
+const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
+  'authorization', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding',
+  'accept', 'accept-encoding', 'host', 'connection',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
+
+/** One provider's options (`providers.{name}`) checked, with the defaults applied and the endpoints resolved. */
+export function resolveProvider(name: string, raw: unknown, problems: string[]): ResolvedProviderConfig | undefined {
+  const at = `providers.${name}`;
+  if (!isRecord(raw)) {
+    problems.push(`${at} must be an object`);
+    return undefined;
+  }
+  const before = problems.length;
+  unknownKeys(raw, PROVIDER_KEYS, `${at}.`, problems);
+  const allowInsecure = optionalBoolean(raw.allowInsecureRequests, `${at}.allowInsecureRequests`, problems) ?? false;
+
+  const baseUri = endpointUrl(raw.baseUri, `${at}.baseUri`, allowInsecure, problems);
+  const authorizationPath = requiredString(raw.authorizationPath, `${at}.authorizationPath`, problems);
+  const accessTokenPath = requiredString(raw.accessTokenPath, `${at}.accessTokenPath`, problems);
+  const revocationPath = optionalString(raw.revocationPath, `${at}.revocationPath`, problems);
+  const clientId = requiredString(raw.clientId, `${at}.clientId`, problems);
+  const clientSecret = optionalString(raw.clientSecret, `${at}.clientSecret`, problems);
+  const redirectUri = redirectUrl(raw.redirectUri, `${at}.redirectUri`, allowInsecure, problems);
+  let scopeDelimiter = DEFAULT_SCOPE_DELIMITER;
+  if (raw.scopeDelimiter !== undefined) {
+    // A delimiter may be only whitespace (the default is a space), so it is not trimmed.
+    if (typeof raw.scopeDelimiter === 'string' && raw.scopeDelimiter !== '') scopeDelimiter = raw.scopeDelimiter;
+    else problems.push(`${at}.scopeDelimiter must be a non-empty string`);
+  }
+  const scope = scopeValue(raw.scope, `${at}.scope`, scopeDelimiter, problems);
+  const pkce = optionalBoolean(raw.pkce, `${at}.pkce`, problems) ?? true;
+  const postFormData = optionalBoolean(raw.postFormData, `${at}.postFormData`, problems) ?? true;
+  const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
+  const requireIssuerParameter = optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
+  if (requireIssuerParameter && issuer === undefined) problems.push(`${at}.requireIssuerParameter needs ${at}.issuer`);
+  const allowUnverifiedIssuer = optionalBoolean(raw.allowUnverifiedIssuer, `${at}.allowUnverifiedIssuer`, problems) ?? false;
+  if (allowUnverifiedIssuer && issuer !== undefined) {
+    problems.push(`${at}.allowUnverifiedIssuer cannot be combined with ${at}.issuer: with an issuer, every iss is checked against it`);
+  }
+  optionalFunction(raw.normalizeTokenResponse, `${at}.normalizeTokenResponse`, problems);
+
+  let clientAuthMethod: ClientAuthMethod = clientSecret === undefined ? 'none' : 'client_secret_post';
+  if (raw.clientAuthMethod !== undefined) {
+    if (!CLIENT_AUTH_METHODS.includes(raw.clientAuthMethod as ClientAuthMethod)) {
+      problems.push(`${at}.clientAuthMethod must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+    } else {
+      clientAuthMethod = raw.clientAuthMethod as ClientAuthMethod;
+      if (clientAuthMethod !== 'none' && clientSecret === undefined) {
+        problems.push(`${at}.clientSecret is required with clientAuthMethod ${clientAuthMethod}`);
+      }
+    }
+  }
+
+  const authorizationParams = stringRecord(raw.authorizationParams, `${at}.authorizationParams`, problems, (key, value) => {
+    if (typeof value !== 'string') return 'must be a string';
+    if (RESERVED_AUTHORIZATION_PARAMS.has(key)) return 'is set by the flow manager and cannot be configured';
+    return undefined;
+  });
+  const tokenRequestHeaders = stringRecord(raw.tokenRequestHeaders, `${at}.tokenRequestHeaders`, problems, (name, value) => {
+    if (!HEADER_NAME.test(name)) return 'is not a valid header name';
+    if (RESERVED_TOKEN_REQUEST_HEADERS.has(name.toLowerCase())) return 'is set by the flow manager and cannot be configured';
+    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) return 'must be a string without line breaks';
+    return undefined;
+  });
+
+  const endpoint = (path: string | undefined, field: string) => {
+    if (baseUri === undefined || path === undefined) return undefined;
+    return endpointUrl(resolveEndpoint(baseUri, path), `${at}.${field}`, allowInsecure, problems);
+  };
+  const authorizationEndpoint = endpoint(authorizationPath, 'authorizationPath');
+  const tokenEndpoint = endpoint(accessTokenPath, 'accessTokenPath');
+  const revocationEndpoint = endpoint(revocationPath, 'revocationPath');
+
+  if (problems.length > before) return undefined;
+  return {
+    name,
+    authorizationEndpoint: authorizationEndpoint!,
+    tokenEndpoint: tokenEndpoint!,
+    revocationEndpoint,
+    clientId: clientId!,
+    clientSecret,
+    clientAuthMethod,
+    redirectUri: redirectUri!,
+    scope,
+    pkce,
+    postFormData,
+    authorizationParams,
+    issuer,
+    requireIssuerParameter,
+    allowUnverifiedIssuer,
+    normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
+    tokenRequestHeaders,
+  };
+}
+
+function scopeValue(value: unknown, path: string, delimiter: string, problems: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string' && item !== '')) {
+    return value.length === 0 ? undefined : value.join(delimiter);
+  }
+  problems.push(`${path} must be a string or an array of non-empty strings`);
+  return undefined;
+}
