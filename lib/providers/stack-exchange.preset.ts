@@ -20,7 +20,7 @@ export function normalizeStackExchange(body: TokenBody): TokenBody {
 }
 
 /**
- * Stack Exchange (Stack Overflow and the other sites): the seed project's worked example.
+ * Stack Exchange (Stack Overflow and the other sites): the worked example of the Python `auth-code-flow` package.
  *
  * - Authorization `https://stackoverflow.com/oauth`, token `https://stackoverflow.com/oauth/access_token/json`;
  *   the client id and secret are posted in a form body (`client_secret_post`). No PKCE: Stack Exchange

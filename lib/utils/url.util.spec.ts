@@ -15,7 +15,7 @@ import {
 } from './url.util.js';
 
 describe('url utilities', () => {
-  it('appends paths to the base URI as the seed does, keeping a path prefix', () => {
+  it('appends paths to the base URI as the Python auth-code-flow package does, keeping a path prefix', () => {
     expect(resolveEndpoint('https://stackoverflow.com', '/oauth/access_token/json')).toBe('https://stackoverflow.com/oauth/access_token/json');
     expect(resolveEndpoint('https://git.example.com/gitlab/', '/oauth/token')).toBe('https://git.example.com/gitlab/oauth/token');
     expect(resolveEndpoint('https://a.example', 'oauth')).toBe('https://a.example/oauth');
