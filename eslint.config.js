@@ -19,7 +19,12 @@ const LAYERS = [
   ['lib/providers'],
   ['lib/flow-manager'],
   ['lib/http'],
-  ['lib/auth-code-flow.module-definition.ts', 'lib/auth-code-flow.providers.ts', 'lib/auth-code-flow.module.ts', 'lib/index.ts'],
+  [
+    'lib/auth-code-flow.module-definition.ts',
+    'lib/auth-code-flow.providers.ts',
+    'lib/auth-code-flow.module.ts',
+    'lib/index.ts',
+  ],
 ];
 
 // The rule wants globs on both sides: a file becomes a one-file glob (`x.[t]s`).
@@ -28,7 +33,9 @@ const asGlob = (path) => (path.endsWith('.ts') ? `./${path.slice(0, -2)}[t]s` : 
 /** One zone per layer: its files may not import from any later layer. */
 const layerZones = LAYERS.slice(0, -1).map((layer, index) => ({
   target: layer.map(asGlob),
-  from: LAYERS.slice(index + 1).flat().map(asGlob),
+  from: LAYERS.slice(index + 1)
+    .flat()
+    .map(asGlob),
   message: 'lib/ layers import only downward (see lib/README.md).',
 }));
 
@@ -43,13 +50,24 @@ export default tseslint.config(
     settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
     languageOptions: {
       // With decorator metadata, a class used only as a constructor parameter's type is still a value import.
-      parserOptions: { ecmaVersion: 2023, sourceType: 'module', emitDecoratorMetadata: true, experimentalDecorators: true },
+      parserOptions: {
+        ecmaVersion: 2023,
+        sourceType: 'module',
+        emitDecoratorMetadata: true,
+        experimentalDecorators: true,
+      },
     },
     rules: {
       // Option and input checks match control characters on purpose.
       'no-control-regex': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
+      ],
     },
   },
   {

@@ -133,7 +133,9 @@ export async function drive(target: DriverTarget, options: DriverOptions): Promi
     flowsPerSecond: counted / seconds,
     p50Ms: percentile(countedLatencies, 0.5),
     p99Ms: percentile(countedLatencies, 0.99),
-    meanMs: countedLatencies.length ? countedLatencies.reduce((sum, value) => sum + value, 0) / countedLatencies.length : NaN,
+    meanMs: countedLatencies.length
+      ? countedLatencies.reduce((sum, value) => sum + value, 0) / countedLatencies.length
+      : NaN,
     firstErrors,
   };
 }

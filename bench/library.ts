@@ -12,7 +12,13 @@ const flowsArg = process.argv.find((arg) => arg.startsWith('--flows='));
 const flows = flowsArg ? Number(flowsArg.slice('--flows='.length)) : 200_000;
 if (!Number.isInteger(flows) || flows <= 0) throw new Error('--flows must be a positive integer');
 
-const body = JSON.stringify({ access_token: 'a'.repeat(40), token_type: 'bearer', expires_in: 3600, refresh_token: 'r'.repeat(40), scope: 'read' });
+const body = JSON.stringify({
+  access_token: 'a'.repeat(40),
+  token_type: 'bearer',
+  expires_in: 3600,
+  refresh_token: 'r'.repeat(40),
+  scope: 'read',
+});
 const transport: TokenHttpTransport = { post: async () => ({ status: 200, contentType: 'application/json', body }) };
 const moduleRef = await Test.createTestingModule({
   imports: [

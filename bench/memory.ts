@@ -48,7 +48,13 @@ const store = app.get(STATE_STORE) as InMemoryStateStore;
 if (!(store instanceof InMemoryStateStore)) throw new Error('expected the default InMemoryStateStore');
 
 const baseline = collect();
-const points: Array<{ pending: number; heapUsedBytes: number; heapDeltaBytes: number; bytesPerFlow: number; rssBytes: number }> = [];
+const points: Array<{
+  pending: number;
+  heapUsedBytes: number;
+  heapDeltaBytes: number;
+  bytesPerFlow: number;
+  rssBytes: number;
+}> = [];
 let created = 0;
 let firstCreatedAt = Date.now();
 for (const size of sizes.sort((a, b) => a - b)) {
@@ -59,7 +65,13 @@ for (const size of sizes.sort((a, b) => a - b)) {
   }
   const usage = collect();
   const delta = usage.heapUsed - baseline.heapUsed;
-  points.push({ pending: store.size, heapUsedBytes: usage.heapUsed, heapDeltaBytes: delta, bytesPerFlow: Math.round(delta / size), rssBytes: usage.rss });
+  points.push({
+    pending: store.size,
+    heapUsedBytes: usage.heapUsed,
+    heapDeltaBytes: delta,
+    bytesPerFlow: Math.round(delta / size),
+    rssBytes: usage.rss,
+  });
 }
 const lastCreatedAt = Date.now();
 const fillSeconds = (lastCreatedAt - firstCreatedAt) / 1000;
@@ -74,7 +86,12 @@ const result = {
   fillExceededTtl: fillSeconds >= ttlSeconds,
   baselineHeapUsedBytes: baseline.heapUsed,
   points,
-  afterTtl: { pending: store.size, heapUsedBytes: afterTtl.heapUsed, heapDeltaBytes: afterTtl.heapUsed - baseline.heapUsed, rssBytes: afterTtl.rss },
+  afterTtl: {
+    pending: store.size,
+    heapUsedBytes: afterTtl.heapUsed,
+    heapDeltaBytes: afterTtl.heapUsed - baseline.heapUsed,
+    rssBytes: afterTtl.rss,
+  },
 };
 await app.close();
 if (process.send) process.send({ type: 'memory-result', result });

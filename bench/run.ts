@@ -39,14 +39,70 @@ interface StackDefinition {
 
 const STACKS: StackDefinition[] = [
   { id: 'node-http', label: '(a) node:http + Map', group: 'a', platform: 'node:http', script: 'node-http.js' },
-  { id: 'passport', label: '(b) @nestjs/passport + passport-oauth2 + express-session', group: 'b', platform: 'express', script: 'passport.js' },
-  { id: 'openid-client', label: '(c) openid-client 6 in Nest', group: 'c', platform: 'express', script: 'openid-client.js' },
-  { id: 'nest-minimal-express', label: '(d) minimal Nest controller', group: 'd', platform: 'express', script: 'nest-minimal.js', env: { BENCH_PLATFORM: 'express' } },
-  { id: 'nest-minimal-fastify', label: '(d) minimal Nest controller', group: 'd', platform: 'fastify', script: 'nest-minimal.js', env: { BENCH_PLATFORM: 'fastify' } },
-  { id: 'module-express', label: '(e) nestjs-auth-code-flow, in-memory', group: 'e', platform: 'express', script: 'module.js', env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'memory' } },
-  { id: 'module-fastify', label: '(e) nestjs-auth-code-flow, in-memory', group: 'e', platform: 'fastify', script: 'module.js', env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory' } },
-  { id: 'module-redis-express', label: '(e) nestjs-auth-code-flow, Redis', group: 'e', platform: 'express', script: 'module.js', env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'redis' }, needsRedis: true },
-  { id: 'module-redis-fastify', label: '(e) nestjs-auth-code-flow, Redis', group: 'e', platform: 'fastify', script: 'module.js', env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'redis' }, needsRedis: true },
+  {
+    id: 'passport',
+    label: '(b) @nestjs/passport + passport-oauth2 + express-session',
+    group: 'b',
+    platform: 'express',
+    script: 'passport.js',
+  },
+  {
+    id: 'openid-client',
+    label: '(c) openid-client 6 in Nest',
+    group: 'c',
+    platform: 'express',
+    script: 'openid-client.js',
+  },
+  {
+    id: 'nest-minimal-express',
+    label: '(d) minimal Nest controller',
+    group: 'd',
+    platform: 'express',
+    script: 'nest-minimal.js',
+    env: { BENCH_PLATFORM: 'express' },
+  },
+  {
+    id: 'nest-minimal-fastify',
+    label: '(d) minimal Nest controller',
+    group: 'd',
+    platform: 'fastify',
+    script: 'nest-minimal.js',
+    env: { BENCH_PLATFORM: 'fastify' },
+  },
+  {
+    id: 'module-express',
+    label: '(e) nestjs-auth-code-flow, in-memory',
+    group: 'e',
+    platform: 'express',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'memory' },
+  },
+  {
+    id: 'module-fastify',
+    label: '(e) nestjs-auth-code-flow, in-memory',
+    group: 'e',
+    platform: 'fastify',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory' },
+  },
+  {
+    id: 'module-redis-express',
+    label: '(e) nestjs-auth-code-flow, Redis',
+    group: 'e',
+    platform: 'express',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'redis' },
+    needsRedis: true,
+  },
+  {
+    id: 'module-redis-fastify',
+    label: '(e) nestjs-auth-code-flow, Redis',
+    group: 'e',
+    platform: 'fastify',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'redis' },
+    needsRedis: true,
+  },
 ];
 
 /** (e) ÷ others, with the issue's targets where it sets one. */
@@ -82,8 +138,13 @@ const concurrency = Math.round(number('concurrency', 'BENCH_CONCURRENCY', 32));
 const rounds = Math.round(number('rounds', 'BENCH_ROUNDS', 2, 1));
 const memoryOption = args.has('no-memory') ? '0' : (args.get('memory') ?? process.env.BENCH_MEMORY ?? '1');
 const runMemory = memoryOption !== '0' && memoryOption !== 'false';
-const stackIds = (option('stacks', 'BENCH_STACKS') ?? STACKS.map((s) => s.id).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
-for (const id of stackIds) if (!STACKS.some((s) => s.id === id)) throw new Error(`unknown stack ${id}; known: ${STACKS.map((s) => s.id).join(', ')}`);
+const stackIds = (option('stacks', 'BENCH_STACKS') ?? STACKS.map((s) => s.id).join(','))
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const id of stackIds)
+  if (!STACKS.some((s) => s.id === id))
+    throw new Error(`unknown stack ${id}; known: ${STACKS.map((s) => s.id).join(', ')}`);
 const requireRedis = process.env.BENCH_REQUIRE_REDIS === '1';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const stackNodeOptions = (process.env.BENCH_STACK_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
@@ -97,8 +158,16 @@ interface Ready {
   callbackPath: string;
 }
 
-function startChild(script: string, env: Record<string, string>, execArgv: string[] = []): { child: ChildProcess; ready: Promise<Ready> } {
-  const child = fork(script, [], { env: { ...process.env, ...env }, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startChild(
+  script: string,
+  env: Record<string, string>,
+  execArgv: string[] = [],
+): { child: ChildProcess; ready: Promise<Ready> } {
+  const child = fork(script, [], {
+    env: { ...process.env, ...env },
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = new Promise<Ready>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} did not report ready within 60 s`)), 60_000);
     child.on('message', (message: { type?: string }) => {
@@ -190,8 +259,17 @@ interface Count {
   withVerifier: number;
 }
 
-async function runStack(stack: StackDefinition, round: number, tokenServer: ChildProcess, providerOrigin: string): Promise<RunResult> {
-  const { child, ready } = startChild(join(here, 'stacks', stack.script), { BENCH_PROVIDER_ORIGIN: providerOrigin, ...stack.env }, stackNodeOptions);
+async function runStack(
+  stack: StackDefinition,
+  round: number,
+  tokenServer: ChildProcess,
+  providerOrigin: string,
+): Promise<RunResult> {
+  const { child, ready } = startChild(
+    join(here, 'stacks', stack.script),
+    { BENCH_PROVIDER_ORIGIN: providerOrigin, ...stack.env },
+    stackNodeOptions,
+  );
   try {
     const target = await ready;
     const before = await ask<Count>(tokenServer, 'count');
@@ -220,11 +298,24 @@ async function runStack(stack: StackDefinition, round: number, tokenServer: Chil
     const tokenPostsWithVerifier = after.withVerifier - before.withVerifier;
     const problems: string[] = [];
     if (result.flows === 0) problems.push('no flow completed in the window');
-    if (result.totalErrors > 0) problems.push(`${result.totalErrors} failed flow(s), e.g. ${result.firstErrors.join('; ')}`);
-    if (tokenPosts < result.totalFlows) problems.push(`${result.totalFlows} flows but only ${tokenPosts} token requests`);
-    if (tokenPostsWithVerifier !== tokenPosts) problems.push(`${tokenPosts - tokenPostsWithVerifier} token request(s) without a PKCE verifier`);
-    const cpuMsPerFlow = cpuStart !== undefined && cpuEnd !== undefined && result.flows > 0 ? (cpuEnd - cpuStart) / result.flows : NaN;
-    return { stack: stack.id, round, ...result, peakRssBytes: peak, cpuMsPerFlow, tokenPosts, tokenPostsWithVerifier, problems };
+    if (result.totalErrors > 0)
+      problems.push(`${result.totalErrors} failed flow(s), e.g. ${result.firstErrors.join('; ')}`);
+    if (tokenPosts < result.totalFlows)
+      problems.push(`${result.totalFlows} flows but only ${tokenPosts} token requests`);
+    if (tokenPostsWithVerifier !== tokenPosts)
+      problems.push(`${tokenPosts - tokenPostsWithVerifier} token request(s) without a PKCE verifier`);
+    const cpuMsPerFlow =
+      cpuStart !== undefined && cpuEnd !== undefined && result.flows > 0 ? (cpuEnd - cpuStart) / result.flows : NaN;
+    return {
+      stack: stack.id,
+      round,
+      ...result,
+      peakRssBytes: peak,
+      cpuMsPerFlow,
+      tokenPosts,
+      tokenPostsWithVerifier,
+      problems,
+    };
   } finally {
     await stop(child);
   }
@@ -239,14 +330,25 @@ function median(values: number[]): number {
 
 async function measureMemory(): Promise<unknown> {
   const env = smoke
-    ? { BENCH_MEMORY_SIZES: process.env.BENCH_MEMORY_SIZES ?? '1000,10000', BENCH_MEMORY_TTL_SECONDS: process.env.BENCH_MEMORY_TTL_SECONDS ?? '2' }
+    ? {
+        BENCH_MEMORY_SIZES: process.env.BENCH_MEMORY_SIZES ?? '1000,10000',
+        BENCH_MEMORY_TTL_SECONDS: process.env.BENCH_MEMORY_TTL_SECONDS ?? '2',
+      }
     : {};
-  const child = fork(join(here, 'memory.js'), [], { env: { ...process.env, ...env }, execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(join(here, 'memory.js'), [], {
+    env: { ...process.env, ...env },
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.on('message', (message: { type?: string; result?: unknown }) => {
       if (message?.type === 'memory-result') resolve(message.result);
     });
-    child.once('exit', (code) => (code === 0 ? setTimeout(() => reject(new Error('memory run gave no result')), 100) : reject(new Error(`memory run exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0
+        ? setTimeout(() => reject(new Error('memory run gave no result')), 100)
+        : reject(new Error(`memory run exited with ${code}`)),
+    );
   });
 }
 
@@ -278,8 +380,22 @@ try {
         run = await runStack(stack, round, token.child, providerOrigin);
       } catch (error) {
         run = {
-          stack: stack.id, round, flows: 0, errors: 0, totalErrors: 0, totalFlows: 0, durationSeconds: 0, flowsPerSecond: NaN,
-          p50Ms: NaN, p99Ms: NaN, meanMs: NaN, firstErrors: [], peakRssBytes: NaN, cpuMsPerFlow: NaN, tokenPosts: 0, tokenPostsWithVerifier: 0,
+          stack: stack.id,
+          round,
+          flows: 0,
+          errors: 0,
+          totalErrors: 0,
+          totalFlows: 0,
+          durationSeconds: 0,
+          flowsPerSecond: NaN,
+          p50Ms: NaN,
+          p99Ms: NaN,
+          meanMs: NaN,
+          firstErrors: [],
+          peakRssBytes: NaN,
+          cpuMsPerFlow: NaN,
+          tokenPosts: 0,
+          tokenPostsWithVerifier: 0,
           problems: [`did not run: ${error instanceof Error ? error.message : String(error)}`],
         };
       }
@@ -302,7 +418,10 @@ const summaries: StackSummary[] = selected.map((stack) => {
     platform: stack.platform,
     rounds: mine.length,
     flowsPerSecond: median(mine.map((run) => run.flowsPerSecond)),
-    flowsPerSecondRange: [Math.min(...mine.map((run) => run.flowsPerSecond)), Math.max(...mine.map((run) => run.flowsPerSecond))],
+    flowsPerSecondRange: [
+      Math.min(...mine.map((run) => run.flowsPerSecond)),
+      Math.max(...mine.map((run) => run.flowsPerSecond)),
+    ],
     p50Ms: median(mine.map((run) => run.p50Ms)),
     p99Ms: median(mine.map((run) => run.p99Ms)),
     peakRssMb: median(mine.map((run) => run.peakRssBytes / 1048576)),
@@ -318,7 +437,8 @@ for (const { of, to, target } of TARGETS) {
 }
 const allRatios: Array<{ of: string; to: string; ratio: number }> = [];
 for (const a of summaries.filter((s) => s.group === 'e')) {
-  for (const b of summaries.filter((s) => s.id !== a.id)) allRatios.push({ of: a.id, to: b.id, ratio: a.flowsPerSecond / b.flowsPerSecond });
+  for (const b of summaries.filter((s) => s.id !== a.id))
+    allRatios.push({ of: a.id, to: b.id, ratio: a.flowsPerSecond / b.flowsPerSecond });
 }
 
 let memory: unknown;
@@ -353,8 +473,15 @@ const report = {
   problems,
 };
 
-const markdown = markdownReport(summaries, ratios, memory as MemorySummary | undefined, { machine, options: optionsText, loadavg: loadText });
-const svg = throughputSvg(summaries, `OAuth authorization code flows per second (${smoke ? 'smoke run' : `median of ${rounds} rounds`}, ${concurrency} concurrent)`);
+const markdown = markdownReport(summaries, ratios, memory as MemorySummary | undefined, {
+  machine,
+  options: optionsText,
+  loadavg: loadText,
+});
+const svg = throughputSvg(
+  summaries,
+  `OAuth authorization code flows per second (${smoke ? 'smoke run' : `median of ${rounds} rounds`}, ${concurrency} concurrent)`,
+);
 // Only a full run (every stack) is published; a smoke run or a run of some stacks goes to tmp/.
 const partial = smoke || selected.length < STACKS.length;
 const outDir = partial ? join(resultsDir, 'tmp') : resultsDir;
@@ -369,7 +496,9 @@ writeFileSync(join(outDir, partial ? `${base}-throughput.svg` : 'throughput.svg'
 console.log('');
 console.log(markdown);
 for (const note of notes) console.log(`note: ${note}`);
-console.log(`results: ${join(outDir, `${base}.json`)}, ${join(outDir, `${base}.md`)}, ${join(outDir, partial ? `${base}-throughput.svg` : 'throughput.svg')}`);
+console.log(
+  `results: ${join(outDir, `${base}.json`)}, ${join(outDir, `${base}.md`)}, ${join(outDir, partial ? `${base}-throughput.svg` : 'throughput.svg')}`,
+);
 if (problems.length > 0) {
   console.error(`\n${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   process.exitCode = 1;

@@ -17,12 +17,7 @@ export class AuthCodeFlowError extends Error {
 }
 
 export type InvalidStateReason =
-  | 'missing'
-  | 'unknown_or_expired'
-  | 'wrong_provider'
-  | 'wrong_user'
-  | 'wrong_browser'
-  | 'missing_verifier';
+  'missing' | 'unknown_or_expired' | 'wrong_provider' | 'wrong_user' | 'wrong_browser' | 'missing_verifier';
 
 /** The state is missing, unknown, expired, already used, or bound to another provider, user or browser. */
 export class InvalidStateError extends AuthCodeFlowError {
@@ -90,12 +85,7 @@ export class TokenRequestError extends AuthCodeFlowError {
 }
 
 export type TokenEndpointFailure =
-  | 'timeout'
-  | 'network'
-  | 'http_status'
-  | 'redirect'
-  | 'invalid_response'
-  | 'response_too_large';
+  'timeout' | 'network' | 'http_status' | 'redirect' | 'invalid_response' | 'response_too_large';
 
 /** The token endpoint could not be used: timeout, network failure, redirect, 5xx, unparseable or unacceptable body. */
 export class TokenEndpointError extends AuthCodeFlowError {

@@ -27,18 +27,22 @@ export const CALLBACK_PARAM_TOO_LONG = (name: string) => `The callback parameter
 export const CALLBACK_PARAM_MISSING = (name: string) => `The callback has no "${name}" parameter.`;
 export const CALLBACK_CODE_AND_ERROR = 'The callback carries both "code" and "error".';
 export const CALLBACK_ISSUER_MISMATCH = 'The callback\'s "iss" does not match the provider\'s issuer (RFC 9207).';
-export const CALLBACK_ISSUER_MISSING = 'The callback has no "iss" although the provider is known to send it (RFC 9207).';
-export const CALLBACK_ISSUER_UNEXPECTED = 'The callback carries "iss" but no issuer is configured to check it against (RFC 9207).';
+export const CALLBACK_ISSUER_MISSING =
+  'The callback has no "iss" although the provider is known to send it (RFC 9207).';
+export const CALLBACK_ISSUER_UNEXPECTED =
+  'The callback carries "iss" but no issuer is configured to check it against (RFC 9207).';
 export const RESERVED_AUTHORIZATION_PARAM = (name: string) =>
   `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
 export const BROWSER_ID_INVALID = 'The browserId of createAuthorizationUrl must be a non-empty string.';
 export const REFRESH_TOKEN_INVALID = 'The refreshToken of refreshAccessToken must be a non-empty string.';
-export const REFRESH_LOCK_WAIT_EXPIRED = 'Another instance holds the token refresh lock and no new tokens appeared in time; try again.';
+export const REFRESH_LOCK_WAIT_EXPIRED =
+  'Another instance holds the token refresh lock and no new tokens appeared in time; try again.';
 // Messages built from a token, refresh or revocation endpoint's answer quote none of it: the provider's
 // `error`, `error_description` and `token_type` stay on the error's properties (filtered), never here.
 export const TOKEN_REQUEST_REJECTED = (operation: string, status: number) =>
   `The ${operation} request was rejected by the provider (HTTP ${status}).`;
-export const TOKEN_ENDPOINT_FAILED = (operation: string, reason: string) => `The ${operation} request failed: ${reason}.`;
+export const TOKEN_ENDPOINT_FAILED = (operation: string, reason: string) =>
+  `The ${operation} request failed: ${reason}.`;
 
 /** Why a token endpoint's answer is unusable, for {@link TOKEN_ENDPOINT_FAILED}; in our words only. */
 export const TOKEN_RESPONSE_PROBLEM = {

@@ -33,5 +33,8 @@ export const {
 } = new ConfigurableModuleBuilder<AuthCodeFlowModuleOptions>({ moduleName: 'AuthCodeFlow' })
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createAuthCodeFlowOptions')
-  .setExtras<AuthCodeFlowModuleExtras>({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras<AuthCodeFlowModuleExtras>({ isGlobal: false }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+  }))
   .build();

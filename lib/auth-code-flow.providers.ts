@@ -19,7 +19,10 @@ import { createTokenTransport } from './transport/token-transport.factory.js';
  * Every Nest provider of one module registration. The layers below know nothing of Nest's wiring or of
  * the module options: each piece is built here from the validated options.
  */
-export function createAuthCodeFlowProviders(providerNames: readonly string[], registered: RegistrationFacts): Provider[] {
+export function createAuthCodeFlowProviders(
+  providerNames: readonly string[],
+  registered: RegistrationFacts,
+): Provider[] {
   return [
     {
       // Sync and async registration share this one check, which fails the app's start-up.
@@ -40,7 +43,8 @@ export function createAuthCodeFlowProviders(providerNames: readonly string[], re
     DefaultStoresLifecycle,
     {
       provide: TOKEN_HTTP_TRANSPORT,
-      useFactory: (options: ResolvedModuleOptions): Promise<TokenHttpTransport> => createTokenTransport(options.tokenTransport),
+      useFactory: (options: ResolvedModuleOptions): Promise<TokenHttpTransport> =>
+        createTokenTransport(options.tokenTransport),
       inject: [RESOLVED_OPTIONS],
     },
     {
@@ -50,8 +54,12 @@ export function createAuthCodeFlowProviders(providerNames: readonly string[], re
     },
     {
       provide: FlowManagerRegistry,
-      useFactory: (options: ResolvedModuleOptions, stateStore: StateStore, tokenStore: TokenStore, tokenClient: TokenEndpointClient) =>
-        new FlowManagerRegistry(options, { stateStore, tokenStore, tokenClient }),
+      useFactory: (
+        options: ResolvedModuleOptions,
+        stateStore: StateStore,
+        tokenStore: TokenStore,
+        tokenClient: TokenEndpointClient,
+      ) => new FlowManagerRegistry(options, { stateStore, tokenStore, tokenClient }),
       inject: [RESOLVED_OPTIONS, STATE_STORE, TOKEN_STORE, TokenEndpointClient],
     },
     AuthCodeFlowGuard,

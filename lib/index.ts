@@ -17,7 +17,11 @@ export { AuthCodeFlowExceptionFilter } from './http/auth-code-flow.exception-fil
 export type { FlowErrorBody } from './http/error-response.js';
 
 // Flow managers
-export { FlowManager, type CreateAuthorizationUrlOptions, type HandleCallbackOptions } from './flow-manager/flow-manager.js';
+export {
+  FlowManager,
+  type CreateAuthorizationUrlOptions,
+  type HandleCallbackOptions,
+} from './flow-manager/flow-manager.js';
 export { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 export { InjectFlowManager, getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
 export type { ClientAuthMethod, FlowManagerOptions } from './interfaces/flow-manager-options.interface.js';
@@ -26,7 +30,11 @@ export type { TokenSet } from './interfaces/token-set.interface.js';
 // Token request transport
 export { TOKEN_HTTP_TRANSPORT } from './auth-code-flow.constants.js';
 export { TokenHttpFailure, type TokenHttpFailureKind } from './transport/token-http-failure.js';
-export type { TokenHttpRequest, TokenHttpResponse, TokenHttpTransport } from './interfaces/token-http-transport.interface.js';
+export type {
+  TokenHttpRequest,
+  TokenHttpResponse,
+  TokenHttpTransport,
+} from './interfaces/token-http-transport.interface.js';
 export { NodeHttpTokenTransport } from './transport/node-http.transport.js';
 export { HttpServiceTokenTransport, type HttpServiceLike } from './transport/http-service.transport.js';
 

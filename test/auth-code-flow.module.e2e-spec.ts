@@ -50,7 +50,14 @@ describe('AuthCodeFlowModule', () => {
 
   it('forRoot registers one injectable FlowManager per provider, and the registry', async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRoot({ providers: { github, gitlab: { ...github, clientId: 'gl-id', redirectUri: 'https://app.example/oauth/gitlab/callback' } } })],
+      imports: [
+        AuthCodeFlowModule.forRoot({
+          providers: {
+            github,
+            gitlab: { ...github, clientId: 'gl-id', redirectUri: 'https://app.example/oauth/gitlab/callback' },
+          },
+        }),
+      ],
       providers: [Connections],
     }).compile();
     const connections = moduleRef.get(Connections);
@@ -59,7 +66,9 @@ describe('AuthCodeFlowModule', () => {
     expect(moduleRef.get(getFlowManagerToken('gitlab')).name).toBe('gitlab');
     expect(connections.registry.names()).toEqual(['github', 'gitlab']);
     expect(() => connections.registry.get('bitbucket')).toThrow(UnknownProviderError);
-    expect(() => connections.registry.get('bitbucket')).toThrow('No OAuth provider named "bitbucket" is configured (configured: github, gitlab).');
+    expect(() => connections.registry.get('bitbucket')).toThrow(
+      'No OAuth provider named "bitbucket" is configured (configured: github, gitlab).',
+    );
     expect(moduleRef.get(STATE_STORE)).toBeInstanceOf(InMemoryStateStore);
     expect(moduleRef.get(TOKEN_STORE)).toBeInstanceOf(InMemoryTokenStore);
   });
@@ -67,14 +76,21 @@ describe('AuthCodeFlowModule', () => {
   it('forRootAsync takes the options from ConfigService', async () => {
     @Module({
       imports: [
-        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ GITHUB_CLIENT_ID: 'from-config', GITHUB_CLIENT_SECRET: 'config-secret' })] }),
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          load: [() => ({ GITHUB_CLIENT_ID: 'from-config', GITHUB_CLIENT_SECRET: 'config-secret' })],
+        }),
         AuthCodeFlowModule.forRootAsync({
           providerNames: ['github'],
           imports: [ConfigModule],
           inject: [ConfigService],
           useFactory: async (config: ConfigService): Promise<AuthCodeFlowModuleOptions> => ({
             providers: {
-              github: { ...github, clientId: config.getOrThrow('GITHUB_CLIENT_ID'), clientSecret: config.getOrThrow('GITHUB_CLIENT_SECRET') },
+              github: {
+                ...github,
+                clientId: config.getOrThrow('GITHUB_CLIENT_ID'),
+                clientSecret: config.getOrThrow('GITHUB_CLIENT_SECRET'),
+              },
             },
             stateTtlSeconds: 120,
           }),
@@ -115,7 +131,13 @@ describe('AuthCodeFlowModule', () => {
     await moduleRef.close();
 
     moduleRef = await Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], imports: [OptionsModule], useExisting: AuthOptions })],
+      imports: [
+        AuthCodeFlowModule.forRootAsync({
+          providerNames: ['github'],
+          imports: [OptionsModule],
+          useExisting: AuthOptions,
+        }),
+      ],
       providers: [Connections],
     }).compile();
     expect(moduleRef.get(Connections).github.name).toBe('github');
@@ -123,17 +145,28 @@ describe('AuthCodeFlowModule', () => {
 
   it('types providerNames as forRootAsync’s, required there and refused by forRoot', async () => {
     const names = ['github'] as const;
-    expect(AuthCodeFlowModule.forRootAsync({ providerNames: names, useFactory: () => ({ providers: { github } }) }).module).toBe(AuthCodeFlowModule);
+    expect(
+      AuthCodeFlowModule.forRootAsync({ providerNames: names, useFactory: () => ({ providers: { github } }) }).module,
+    ).toBe(AuthCodeFlowModule);
     // @ts-expect-error forRoot reads the names from providers
     const withNames = AuthCodeFlowModule.forRoot({ providers: { github }, providerNames: ['github'] });
-    await expect(Test.createTestingModule({ imports: [withNames] }).compile()).rejects.toThrow('providerNames is not a known option');
+    await expect(Test.createTestingModule({ imports: [withNames] }).compile()).rejects.toThrow(
+      'providerNames is not a known option',
+    );
   });
 
   it('forRootAsync requires providerNames, and checks them against the factory result', async () => {
     // @ts-expect-error providerNames is required by the type too; plain JavaScript callers get the error.
-    expect(() => AuthCodeFlowModule.forRootAsync({ useFactory: () => ({ providers: { github } }) })).toThrow(AuthCodeFlowConfigError);
+    expect(() => AuthCodeFlowModule.forRootAsync({ useFactory: () => ({ providers: { github } }) })).toThrow(
+      AuthCodeFlowConfigError,
+    );
     const compiling = Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRootAsync({ providerNames: ['github', 'google'], useFactory: () => ({ providers: { github } }) })],
+      imports: [
+        AuthCodeFlowModule.forRootAsync({
+          providerNames: ['github', 'google'],
+          useFactory: () => ({ providers: { github } }),
+        }),
+      ],
     }).compile();
     await expect(compiling).rejects.toThrow('providers.google is missing: it is listed in providerNames');
   });
@@ -146,7 +179,9 @@ describe('AuthCodeFlowModule', () => {
     }).compile();
     expect(moduleRef.get(Connections).github.name).toBe('github');
 
-    const withoutGlobal = Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github } }), FeatureModule] }).compile();
+    const withoutGlobal = Test.createTestingModule({
+      imports: [AuthCodeFlowModule.forRoot({ providers: { github } }), FeatureModule],
+    }).compile();
     await expect(withoutGlobal).rejects.toThrow(/can't resolve dependencies of the Connections/i);
   });
 
@@ -165,12 +200,20 @@ describe('AuthCodeFlowModule', () => {
       .useValue(recordingStore)
       .compile();
     const { state } = await moduleRef.get(Connections).github.createAuthorizationUrl('ada', { returnTo: '/x' });
-    expect(saved).toEqual([[state, expect.objectContaining({ provider: 'github', user: 'ada', returnTo: '/x', codeVerifier: expect.any(String) }), 90]]);
+    expect(saved).toEqual([
+      [
+        state,
+        expect.objectContaining({ provider: 'github', user: 'ada', returnTo: '/x', codeVerifier: expect.any(String) }),
+        90,
+      ],
+    ]);
     expect(moduleRef.get(STATE_STORE)).toBe(recordingStore);
   });
 
   it('stops the sweep timer of the default state store when the module is destroyed, not that of a given store', async () => {
-    moduleRef = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github } })] }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [AuthCodeFlowModule.forRoot({ providers: { github } })],
+    }).compile();
     await moduleRef.init();
     const closeCreated = jest.spyOn(moduleRef.get<InMemoryStateStore>(STATE_STORE), 'close');
     await moduleRef.close();
@@ -179,7 +222,9 @@ describe('AuthCodeFlowModule', () => {
 
     const given = new InMemoryStateStore();
     const closeGiven = jest.spyOn(given, 'close');
-    const withGiven = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github }, stateStore: given })] }).compile();
+    const withGiven = await Test.createTestingModule({
+      imports: [AuthCodeFlowModule.forRoot({ providers: { github }, stateStore: given })],
+    }).compile();
     await withGiven.init();
     await withGiven.close();
     expect(closeGiven).not.toHaveBeenCalled();
@@ -189,7 +234,9 @@ describe('AuthCodeFlowModule', () => {
   it('uses the stores given in the options', async () => {
     const stateStore = new InMemoryStateStore({ maxEntries: 5 });
     const tokenStore = new InMemoryTokenStore();
-    moduleRef = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github }, stateStore, tokenStore })] }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [AuthCodeFlowModule.forRoot({ providers: { github }, stateStore, tokenStore })],
+    }).compile();
     expect(moduleRef.get(STATE_STORE)).toBe(stateStore);
     expect(moduleRef.get(TOKEN_STORE)).toBe(tokenStore);
     stateStore.close();
@@ -197,11 +244,17 @@ describe('AuthCodeFlowModule', () => {
 
   it('fails the start-up on bad options, naming the provider and the field', async () => {
     const compiling = Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRoot({ providers: { github: { ...github, redirectUri: '/relative/callback' } } })],
+      imports: [
+        AuthCodeFlowModule.forRoot({ providers: { github: { ...github, redirectUri: '/relative/callback' } } }),
+      ],
     }).compile();
     await expect(compiling).rejects.toBeInstanceOf(AuthCodeFlowConfigError);
     await expect(
-      Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ providers: { github: { ...github, redirectUri: '/relative/callback' } } })] }).compile(),
+      Test.createTestingModule({
+        imports: [
+          AuthCodeFlowModule.forRoot({ providers: { github: { ...github, redirectUri: '/relative/callback' } } }),
+        ],
+      }).compile(),
     ).rejects.toThrow('providers.github.redirectUri must be an absolute http(s) URL');
   });
 
@@ -210,29 +263,43 @@ describe('AuthCodeFlowModule', () => {
       imports: [
         AuthCodeFlowModule.forRootAsync({
           providerNames: ['github'],
-          useFactory: async () => ({ providers: { github: { ...github, clientId: undefined as unknown as string } }, httpTimeoutMs: 0 }),
+          useFactory: async () => ({
+            providers: { github: { ...github, clientId: undefined as unknown as string } },
+            httpTimeoutMs: 0,
+          }),
         }),
       ],
     }).compile();
-    await expect(compiling).rejects.toThrow(/providers\.github\.clientId is required[\s\S]*httpTimeoutMs must be a positive integer/);
+    await expect(compiling).rejects.toThrow(
+      /providers\.github\.clientId is required[\s\S]*httpTimeoutMs must be a positive integer/,
+    );
   });
 
   it('fails the start-up on what no single provider shows, naming both providers and the field', async () => {
-    const start = (options: AuthCodeFlowModuleOptions) => Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).compile();
+    const start = (options: AuthCodeFlowModuleOptions) =>
+      Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).compile();
     await expect(start({ providers: { github, other: { ...github, clientId: 'other' } } })).rejects.toThrow(
       'providers.other.redirectUri is the same as providers.github.redirectUri (https://app.example/oauth/github/callback)',
     );
-    await expect(start({ providers: { github, other: { ...github, redirectUri: 'https://app.example/api/oauth/github/callback' } } })).rejects.toThrow(
+    await expect(
+      start({
+        providers: { github, other: { ...github, redirectUri: 'https://app.example/api/oauth/github/callback' } },
+      }),
+    ).rejects.toThrow(
       'providers.other.redirectUri leads to /oauth/github/callback, the callback route of provider "github", which refuses other\'s states; use /oauth/other/callback',
     );
-    await expect(start({ providers: { github: { ...github, redirectUri: 'http://app.example/oauth/github/callback' } } })).rejects.toThrow(
+    await expect(
+      start({ providers: { github: { ...github, redirectUri: 'http://app.example/oauth/github/callback' } } }),
+    ).rejects.toThrow(
       'providers.github.redirectUri must use https (plain http is allowed for localhost only, or with allowInsecureRequests)',
     );
   });
 
   it('fails at once for a preset without the secret its provider needs, reporting every problem', () => {
     const redirectUri = 'https://app.example/oauth/google/callback';
-    expect(() => AuthCodeFlowModule.forRoot({ providers: { google: google({ clientId: 'id', redirectUri }) } })).toThrow(
+    expect(() =>
+      AuthCodeFlowModule.forRoot({ providers: { google: google({ clientId: 'id', redirectUri }) } }),
+    ).toThrow(
       'Invalid google preset options:\n  - clientSecret is required: Google web application clients authenticate with their client secret',
     );
     expect(() => githubPreset({ clientID: 'id', redirectURI: redirectUri } as never)).toThrow(

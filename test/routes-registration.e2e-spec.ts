@@ -23,39 +23,61 @@ describe.each(PLATFORMS)('registering the routes with forRootAsync on %s', (plat
 
   async function listen(module: ReturnType<typeof AuthCodeFlowModule.forRootAsync>): Promise<string> {
     const moduleRef = await Test.createTestingModule({ imports: [module] }).compile();
-    app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
+    app =
+      platform === 'fastify'
+        ? moduleRef.createNestApplication(new FastifyAdapter())
+        : moduleRef.createNestApplication();
     app.useLogger(false);
     await app.listen(0, '127.0.0.1');
     return (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
   }
 
-  const factory = (extra: Partial<AuthCodeFlowModuleOptions> = {}) => async (): Promise<AuthCodeFlowModuleOptions> => ({
-    providers: { github },
-    resolveUser: () => 'ada',
-    ...extra,
-  });
+  const factory =
+    (extra: Partial<AuthCodeFlowModuleOptions> = {}) =>
+    async (): Promise<AuthCodeFlowModuleOptions> => ({
+      providers: { github },
+      resolveUser: () => 'ada',
+      ...extra,
+    });
 
   it('mounts the routes at the path declared with the registration, taking the rest from the factory', async () => {
-    const url = await listen(AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: { path: 'auth' }, useFactory: factory({ routes: { path: 'auth' } }) }));
+    const url = await listen(
+      AuthCodeFlowModule.forRootAsync({
+        providerNames: ['github'],
+        routes: { path: 'auth' },
+        useFactory: factory({ routes: { path: 'auth' } }),
+      }),
+    );
     const response = await fetch(`${url}/auth/github/authorize`, { redirect: 'manual' });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toMatch(/^https:\/\/github\.com\/login\/oauth\/authorize\?/);
   });
 
   it('lets the factory leave the path out, keeping the registered one', async () => {
-    const url = await listen(AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: { path: 'connect' }, useFactory: factory({ routes: { successRedirect: '/done' } }) }));
+    const url = await listen(
+      AuthCodeFlowModule.forRootAsync({
+        providerNames: ['github'],
+        routes: { path: 'connect' },
+        useFactory: factory({ routes: { successRedirect: '/done' } }),
+      }),
+    );
     expect((await fetch(`${url}/connect/github/authorize`, { redirect: 'manual' })).status).toBe(302);
   });
 
   it('registers no controller with routes: false', async () => {
-    const url = await listen(AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: false, useFactory: factory() }));
+    const url = await listen(
+      AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: false, useFactory: factory() }),
+    );
     expect((await fetch(`${url}/oauth/github/authorize`, { redirect: 'manual' })).status).toBe(404);
   });
 
   it('lets the factory turn the routes off: both answer 404 as a route that was never registered', async () => {
     const resolveUser = jest.fn(() => 'ada');
     const url = await listen(
-      AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], useFactory: async () => ({ providers: { github }, resolveUser, routes: false }) }),
+      AuthCodeFlowModule.forRootAsync({
+        providerNames: ['github'],
+        useFactory: async () => ({ providers: { github }, resolveUser, routes: false }),
+      }),
     );
     const missing = await fetch(`${url}/oauth/github/elsewhere`);
     expect(missing.status).toBe(404);
@@ -73,18 +95,39 @@ describe.each(PLATFORMS)('registering the routes with forRootAsync on %s', (plat
   });
 
   it('lets the factory turn routes registered under another path off', async () => {
-    const url = await listen(AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: { path: 'auth' }, useFactory: factory({ routes: false }) }));
+    const url = await listen(
+      AuthCodeFlowModule.forRootAsync({
+        providerNames: ['github'],
+        routes: { path: 'auth' },
+        useFactory: factory({ routes: false }),
+      }),
+    );
     expect((await fetch(`${url}/auth/github/authorize`, { redirect: 'manual' })).status).toBe(404);
   });
 
   it('fails the start-up when the factory disagrees with the registration', async () => {
     const compiling = Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], useFactory: factory({ routes: { path: 'auth' } }) })],
+      imports: [
+        AuthCodeFlowModule.forRootAsync({
+          providerNames: ['github'],
+          useFactory: factory({ routes: { path: 'auth' } }),
+        }),
+      ],
     }).compile();
-    await expect(compiling).rejects.toThrow(`routes: the factory's routes (path "auth") differ from the registration's (path "oauth"); give forRootAsync the same routes`);
+    await expect(compiling).rejects.toThrow(
+      `routes: the factory's routes (path "auth") differ from the registration's (path "oauth"); give forRootAsync the same routes`,
+    );
     const disabled = Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: false, useFactory: factory({ routes: {} }) })],
+      imports: [
+        AuthCodeFlowModule.forRootAsync({
+          providerNames: ['github'],
+          routes: false,
+          useFactory: factory({ routes: {} }),
+        }),
+      ],
     }).compile();
-    await expect(disabled).rejects.toThrow('routes: the module was registered with routes: false, so the factory cannot enable them');
+    await expect(disabled).rejects.toThrow(
+      'routes: the module was registered with routes: false, so the factory cannot enable them',
+    );
   });
 });

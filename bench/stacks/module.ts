@@ -6,7 +6,12 @@
  */
 import { Module } from '@nestjs/common';
 import * as lib from 'nestjs-auth-code-flow';
-import { AuthCodeFlowModule, type AuthCodeFlowModuleOptions, type StateStore, type TokenStore } from 'nestjs-auth-code-flow';
+import {
+  AuthCodeFlowModule,
+  type AuthCodeFlowModuleOptions,
+  type StateStore,
+  type TokenStore,
+} from 'nestjs-auth-code-flow';
 import { CLIENT_ID, CLIENT_SECRET, PROVIDER_ORIGIN, REDIRECT_ORIGIN, SCOPE, USER_HEADER } from './common.js';
 import { startNest } from './nest-app.js';
 
@@ -16,10 +21,17 @@ let cleanup: (() => Promise<void>) | undefined;
 
 if (storeKind === 'redis') {
   // Looked up at run time, so the bench still builds while the Redis stores are not exported.
-  const { RedisStateStore, RedisTokenStore } = lib as unknown as Record<string, (new (client: unknown, options?: { keyPrefix?: string }) => unknown) | undefined>;
-  if (!RedisStateStore || !RedisTokenStore) throw new Error('RedisStateStore/RedisTokenStore are not exported by nestjs-auth-code-flow');
+  const { RedisStateStore, RedisTokenStore } = lib as unknown as Record<
+    string,
+    (new (client: unknown, options?: { keyPrefix?: string }) => unknown) | undefined
+  >;
+  if (!RedisStateStore || !RedisTokenStore)
+    throw new Error('RedisStateStore/RedisTokenStore are not exported by nestjs-auth-code-flow');
   const { Redis } = await import('ioredis');
-  const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: true });
+  const client = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
   await client.connect();
   const keyPrefix = `acf-bench:${process.pid}:`;
   stores = {
@@ -60,7 +72,10 @@ if (storeKind === 'redis') {
 })
 class AppModule {}
 
-const app = await startNest(AppModule, { authorizePath: '/oauth/fake/authorize', callbackPath: '/oauth/fake/callback' });
+const app = await startNest(AppModule, {
+  authorizePath: '/oauth/fake/authorize',
+  callbackPath: '/oauth/fake/callback',
+});
 if (cleanup) {
   const done = cleanup;
   process.removeAllListeners('disconnect');

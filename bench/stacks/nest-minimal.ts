@@ -26,7 +26,11 @@ class MinimalOAuthController {
   }
 
   @Get('callback')
-  async callback(@Headers(USER_HEADER) user: string | undefined, @Query() query: Record<string, unknown>, @Res() response: unknown): Promise<void> {
+  async callback(
+    @Headers(USER_HEADER) user: string | undefined,
+    @Query() query: Record<string, unknown>,
+    @Res() response: unknown,
+  ): Promise<void> {
     const adapter = this.adapterHost.httpAdapter;
     if (!user) return void adapter.reply(response, { statusCode: 401 }, 401);
     adapter.setHeader(response, 'Cache-Control', 'no-store');

@@ -1,6 +1,15 @@
 /** (a) The floor: bare node:http, a Map, a keep-alive token POST. No framework. */
 import { createServer } from 'node:http';
-import { finishFlow, portOf, REDIRECT_ORIGIN, reportReady, startFlow, USER_HEADER, type Pending, type StoredTokens } from './common.js';
+import {
+  finishFlow,
+  portOf,
+  REDIRECT_ORIGIN,
+  reportReady,
+  startFlow,
+  USER_HEADER,
+  type Pending,
+  type StoredTokens,
+} from './common.js';
 
 const AUTHORIZE_PATH = '/oauth/fake/authorize';
 const CALLBACK_PATH = '/oauth/fake/callback';

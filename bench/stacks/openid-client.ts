@@ -5,7 +5,18 @@
  */
 import { Controller, Get, Headers, Module, Req, Res } from '@nestjs/common';
 import * as client from 'openid-client';
-import { AUTHORIZATION_ENDPOINT, CLIENT_ID, CLIENT_SECRET, PROVIDER_ORIGIN, REDIRECT_ORIGIN, SCOPE, STATE_TTL_MS, TOKEN_ENDPOINT, USER_HEADER, type StoredTokens } from './common.js';
+import {
+  AUTHORIZATION_ENDPOINT,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  PROVIDER_ORIGIN,
+  REDIRECT_ORIGIN,
+  SCOPE,
+  STATE_TTL_MS,
+  TOKEN_ENDPOINT,
+  USER_HEADER,
+  type StoredTokens,
+} from './common.js';
 import { startNest } from './nest-app.js';
 
 const REDIRECT_URI = `${REDIRECT_ORIGIN}/oauth/fake/callback`;
@@ -57,9 +68,13 @@ class OpenIdClientController {
     const record = state === null ? undefined : this.pending.get(state);
     if (state === null || !record) return void response.status(400).json({ statusCode: 400, error: 'invalid_state' });
     this.pending.delete(state);
-    if (record.user !== user || record.expiresAt <= Date.now()) return void response.status(400).json({ statusCode: 400, error: 'invalid_state' });
+    if (record.user !== user || record.expiresAt <= Date.now())
+      return void response.status(400).json({ statusCode: 400, error: 'invalid_state' });
     try {
-      const result = await client.authorizationCodeGrant(config, currentUrl, { pkceCodeVerifier: record.verifier, expectedState: state });
+      const result = await client.authorizationCodeGrant(config, currentUrl, {
+        pkceCodeVerifier: record.verifier,
+        expectedState: state,
+      });
       this.tokens.set(user, {
         accessToken: result.access_token,
         refreshToken: result.refresh_token,

@@ -8,7 +8,16 @@ import { AuthGuard, PassportModule, PassportStrategy } from '@nestjs/passport';
 import session from 'express-session';
 import passport from 'passport';
 import OAuth2Strategy from 'passport-oauth2';
-import { AUTHORIZATION_ENDPOINT, CLIENT_ID, CLIENT_SECRET, REDIRECT_ORIGIN, SCOPE, TOKEN_ENDPOINT, USER_HEADER, type StoredTokens } from './common.js';
+import {
+  AUTHORIZATION_ENDPOINT,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  REDIRECT_ORIGIN,
+  SCOPE,
+  TOKEN_ENDPOINT,
+  USER_HEADER,
+  type StoredTokens,
+} from './common.js';
 import { startNest } from './nest-app.js';
 
 const tokens = new Map<string, StoredTokens>();
@@ -29,7 +38,11 @@ class FakeOAuthStrategy extends PassportStrategy(OAuth2Strategy, 'fake') {
     });
   }
 
-  validate(request: { headers: Record<string, string | string[] | undefined> }, accessToken: string, refreshToken: string | undefined): { id: string } {
+  validate(
+    request: { headers: Record<string, string | string[] | undefined> },
+    accessToken: string,
+    refreshToken: string | undefined,
+  ): { id: string } {
     const user = request.headers[USER_HEADER];
     if (typeof user !== 'string' || user === '') throw new Error('no user');
     tokens.set(user, { accessToken, refreshToken });
@@ -46,7 +59,9 @@ class AuthController {
 
   @Get('callback')
   @UseGuards(AuthGuard('fake'))
-  callback(@Res() response: { redirect(status: number, url: string): void; setHeader(name: string, value: string): void }): void {
+  callback(
+    @Res() response: { redirect(status: number, url: string): void; setHeader(name: string, value: string): void },
+  ): void {
     response.setHeader('Cache-Control', 'no-store');
     response.redirect(302, '/');
   }

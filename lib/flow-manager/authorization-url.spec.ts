@@ -14,7 +14,8 @@ const CONFIG: AuthorizationUrlConfig = {
 };
 const VERIFIER = 'v'.repeat(43);
 const CHALLENGE = `code_challenge=${codeChallengeS256(VERIFIER)}&code_challenge_method=S256`;
-const HEAD = 'https://idp.example/authorize?tenant=t1&response_type=code&client_id=client+id&redirect_uri=https%3A%2F%2Fapp.example%2Fcb';
+const HEAD =
+  'https://idp.example/authorize?tenant=t1&response_type=code&client_id=client+id&redirect_uri=https%3A%2F%2Fapp.example%2Fcb';
 
 const build = (config: Partial<AuthorizationUrlConfig>, params?: Record<string, string>, state = 's/1') =>
   new AuthorizationUrlBuilder({ ...CONFIG, ...config }).build(state, { codeVerifier: VERIFIER }, params);
@@ -24,7 +25,9 @@ describe('AuthorizationUrlBuilder', () => {
     const tail = '&prompt=consent&access_type=offline';
     expect(build({})).toBe(`${HEAD}&scope=read+write&state=s%2F1&${CHALLENGE}${tail}`);
     expect(build({}, {})).toBe(build({}));
-    expect(build({}, { login_hint: 'ada l' })).toBe(`${HEAD}&scope=read+write&state=s%2F1&${CHALLENGE}${tail}&login_hint=ada+l`);
+    expect(build({}, { login_hint: 'ada l' })).toBe(
+      `${HEAD}&scope=read+write&state=s%2F1&${CHALLENGE}${tail}&login_hint=ada+l`,
+    );
   });
 
   it('gives a call’s extra the place of a configured one of the same name', () => {
@@ -39,7 +42,9 @@ describe('AuthorizationUrlBuilder', () => {
   });
 
   it('puts a scope after the challenge when none is configured, and sends no challenge without PKCE', () => {
-    expect(build({ scope: undefined, pkce: false, authorizationParams: {} }, { scope: 'x' })).toBe(`${HEAD}&state=s%2F1&scope=x`);
+    expect(build({ scope: undefined, pkce: false, authorizationParams: {} }, { scope: 'x' })).toBe(
+      `${HEAD}&state=s%2F1&scope=x`,
+    );
     expect(build({ scope: undefined, pkce: false, authorizationParams: {} })).toBe(`${HEAD}&state=s%2F1`);
   });
 
@@ -52,11 +57,16 @@ describe('AuthorizationUrlBuilder', () => {
   it('refuses every reserved parameter with InvalidArgumentError (ERR_INVALID_ARG_VALUE)', () => {
     const builder = new AuthorizationUrlBuilder(CONFIG);
     for (const name of RESERVED_AUTHORIZATION_PARAMS) {
-      const checks = [() => assertNoReservedParams({ [name]: 'x' }), () => builder.build('s', { codeVerifier: VERIFIER }, { [name]: 'x' })];
+      const checks = [
+        () => assertNoReservedParams({ [name]: 'x' }),
+        () => builder.build('s', { codeVerifier: VERIFIER }, { [name]: 'x' }),
+      ];
       for (const check of checks) {
         expect(check).toThrow(InvalidArgumentError);
         expect(check).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
-        expect(check).toThrow(`The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`);
+        expect(check).toThrow(
+          `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`,
+        );
       }
     }
     expect(() => assertNoReservedParams({ login_hint: 'ada', scope: 'x' })).not.toThrow();

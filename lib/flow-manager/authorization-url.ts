@@ -57,7 +57,10 @@ export function assertNoReservedParams(params: Record<string, string>): void {
  * The encoded authorization query around the state and the challenge. An extra `scope` replaces the
  * configured one in place; every other extra follows the challenge, the call's own after the configured.
  */
-function authorizationQueryParts(config: AuthorizationUrlConfig, params?: Record<string, string>): AuthorizationQueryParts {
+function authorizationQueryParts(
+  config: AuthorizationUrlConfig,
+  params?: Record<string, string>,
+): AuthorizationQueryParts {
   const extras = { ...config.authorizationParams, ...params };
   const head: Array<[string, string]> = [
     ['response_type', 'code'],

@@ -7,7 +7,10 @@ import { sha256Base64url } from '../utils/sha256.util.js';
  * `storedHash`, if any. Every one of the newest {@link MAX_BINDING_VALUES} is hashed and compared in constant
  * time, with no early exit: the time depends on their count only.
  */
-export function matchingBinding(storedHash: string | undefined, presented: string | readonly string[] | undefined): string | undefined {
+export function matchingBinding(
+  storedHash: string | undefined,
+  presented: string | readonly string[] | undefined,
+): string | undefined {
   if (storedHash === undefined || presented === undefined) return undefined;
   const values = typeof presented === 'string' ? [presented] : presented.slice(-MAX_BINDING_VALUES);
   const expected = Buffer.from(storedHash);

@@ -4,8 +4,18 @@ import { parseCallbackParams } from './callback-params.js';
 
 describe('parseCallbackParams', () => {
   it('reads a success and an error response', () => {
-    expect(parseCallbackParams({ code: 'c', state: 's', iss: 'https://as' })).toEqual({ code: 'c', state: 's', iss: 'https://as', error: undefined, errorDescription: undefined, errorUri: undefined });
-    expect(parseCallbackParams(new URLSearchParams('state=s&error=access_denied&error_description=no'))).toMatchObject({ error: 'access_denied', errorDescription: 'no' });
+    expect(parseCallbackParams({ code: 'c', state: 's', iss: 'https://as' })).toEqual({
+      code: 'c',
+      state: 's',
+      iss: 'https://as',
+      error: undefined,
+      errorDescription: undefined,
+      errorUri: undefined,
+    });
+    expect(parseCallbackParams(new URLSearchParams('state=s&error=access_denied&error_description=no'))).toMatchObject({
+      error: 'access_denied',
+      errorDescription: 'no',
+    });
   });
 
   it.each([

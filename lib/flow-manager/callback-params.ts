@@ -60,6 +60,7 @@ function read(query: Record<string, unknown> | URLSearchParams, name: string): s
   if (value === undefined) return undefined;
   if (Array.isArray(value)) throw new InvalidCallbackError('repeated_parameter', CALLBACK_PARAM_REPEATED(name));
   if (typeof value !== 'string') throw new InvalidCallbackError('malformed_parameter', CALLBACK_PARAM_NOT_STRING(name));
-  if (value.length > MAX_CALLBACK_PARAM_LENGTH) throw new InvalidCallbackError('malformed_parameter', CALLBACK_PARAM_TOO_LONG(name));
+  if (value.length > MAX_CALLBACK_PARAM_LENGTH)
+    throw new InvalidCallbackError('malformed_parameter', CALLBACK_PARAM_TOO_LONG(name));
   return value;
 }

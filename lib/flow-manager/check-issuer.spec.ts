@@ -32,12 +32,22 @@ function managerWith(overrides: Partial<FlowManagerOptions>): { manager: FlowMan
   const tokenClient = {
     post: async () => {
       posts++;
-      return { status: 200, contentType: 'application/json', body: JSON.stringify({ access_token: 'at', token_type: 'Bearer' }) };
+      return {
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ access_token: 'at', token_type: 'Bearer' }),
+      };
     },
   } as unknown as TokenEndpointClient;
   const stateStore = new InMemoryStateStore();
   stores.push(stateStore);
-  const manager = new FlowManager('p', config, { stateStore, tokenStore: new InMemoryTokenStore(), tokenClient, stateTtlSeconds: 60, httpTimeoutMs: 1000 });
+  const manager = new FlowManager('p', config, {
+    stateStore,
+    tokenStore: new InMemoryTokenStore(),
+    tokenClient,
+    stateTtlSeconds: 60,
+    httpTimeoutMs: 1000,
+  });
   return { manager, tokenRequests: () => posts };
 }
 
@@ -106,7 +116,10 @@ describe('the callback issuer check (RFC 9207)', () => {
     for (const overrides of [{}, { issuer: ISSUER }]) {
       const { manager } = managerWith(overrides);
       const { state } = await manager.createAuthorizationUrl('ada');
-      await expect(manager.handleCallback('ada', { state, code: 'c' })).resolves.toHaveProperty('tokens.accessToken', 'at');
+      await expect(manager.handleCallback('ada', { state, code: 'c' })).resolves.toHaveProperty(
+        'tokens.accessToken',
+        'at',
+      );
     }
   });
 });

@@ -1,8 +1,15 @@
 import { InvalidCallbackError } from '../auth-code-flow.errors.js';
-import { CALLBACK_ISSUER_MISMATCH, CALLBACK_ISSUER_MISSING, CALLBACK_ISSUER_UNEXPECTED } from '../auth-code-flow.messages.js';
+import {
+  CALLBACK_ISSUER_MISMATCH,
+  CALLBACK_ISSUER_MISSING,
+  CALLBACK_ISSUER_UNEXPECTED,
+} from '../auth-code-flow.messages.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 
-export type IssuerCheckConfig = Pick<ResolvedProviderConfig, 'issuer' | 'requireIssuerParameter' | 'allowUnverifiedIssuer'>;
+export type IssuerCheckConfig = Pick<
+  ResolvedProviderConfig,
+  'issuer' | 'requireIssuerParameter' | 'allowUnverifiedIssuer'
+>;
 
 /**
  * RFC 9207 §2.4: an `iss` must equal the configured issuer; a provider known to send it must send it. An `iss`

@@ -5,7 +5,11 @@ describe('authenticateClient', () => {
   it('form-urlencodes id and secret before base64 for client_secret_basic (RFC 6749 §2.3.1)', () => {
     const params: Record<string, string> = {};
     const headers: Record<string, string> = {};
-    authenticateClient({ clientId: 'id:1', clientSecret: 'p:a+s&s%w/o r d', clientAuthMethod: 'client_secret_basic' }, params, headers);
+    authenticateClient(
+      { clientId: 'id:1', clientSecret: 'p:a+s&s%w/o r d', clientAuthMethod: 'client_secret_basic' },
+      params,
+      headers,
+    );
     const decoded = Buffer.from(headers.Authorization!.replace(/^Basic /, ''), 'base64').toString();
     expect(decoded).toBe('id%3A1:p%3Aa%2Bs%26s%25w%2Fo+r+d');
     expect(params).toEqual({});

@@ -28,7 +28,11 @@ export class FlowManagerRegistry {
   /** The named provider's manager; throws `UnknownProviderError` for a name that is not configured. */
   get(name: string): FlowManager {
     const manager = this.managers.get(name);
-    if (!manager) throw new UnknownProviderError(String(name).slice(0, 64), UNKNOWN_PROVIDER(String(name).slice(0, 64), this.names()));
+    if (!manager)
+      throw new UnknownProviderError(
+        String(name).slice(0, 64),
+        UNKNOWN_PROVIDER(String(name).slice(0, 64), this.names()),
+      );
     return manager;
   }
 

@@ -25,12 +25,22 @@ function manager(): { manager: FlowManager; stateStore: InMemoryStateStore; post
   } as unknown as TokenEndpointClient;
   const stateStore = new InMemoryStateStore();
   stateStores.push(stateStore);
-  const deps = { stateStore, tokenStore: new InMemoryTokenStore(), tokenClient, stateTtlSeconds: 60, httpTimeoutMs: 1000 };
+  const deps = {
+    stateStore,
+    tokenStore: new InMemoryTokenStore(),
+    tokenClient,
+    stateTtlSeconds: 60,
+    httpTimeoutMs: 1000,
+  };
   return { manager: new FlowManager('p', config, deps), stateStore, posts: () => posts };
 }
 
 /** Asserts that `call` rejects with an InvalidArgumentError of `code` whose message is `message`. */
-async function expectInvalidArgument(call: Promise<unknown>, code: InvalidArgumentError['code'], message: string): Promise<void> {
+async function expectInvalidArgument(
+  call: Promise<unknown>,
+  code: InvalidArgumentError['code'],
+  message: string,
+): Promise<void> {
   const error = await call.then(
     () => undefined,
     (reason: unknown) => reason,
@@ -53,8 +63,13 @@ describe('FlowManager argument errors', () => {
 
   it('createAuthorizationUrl, getAuthorizationEndpoint: a reserved authorization parameter is ERR_INVALID_ARG_VALUE', async () => {
     const { manager: p, stateStore } = manager();
-    const message = (name: string) => `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
-    await expectInvalidArgument(p.createAuthorizationUrl('ada', { params: { state: 'mine' } }), 'ERR_INVALID_ARG_VALUE', message('state'));
+    const message = (name: string) =>
+      `The authorization parameter "${name}" is set by the flow manager and cannot be overridden.`;
+    await expectInvalidArgument(
+      p.createAuthorizationUrl('ada', { params: { state: 'mine' } }),
+      'ERR_INVALID_ARG_VALUE',
+      message('state'),
+    );
     expect(stateStore.size).toBe(0);
     const { state } = await p.createAuthorizationUrl('ada');
     const endpoint = p.getAuthorizationEndpoint(state, { code_challenge: 'x' });
@@ -64,7 +79,11 @@ describe('FlowManager argument errors', () => {
   it('createAuthorizationUrl: an empty browserId is ERR_INVALID_ARG_VALUE, a non-string ERR_INVALID_ARG_TYPE', async () => {
     const { manager: p, stateStore } = manager();
     const message = 'The browserId of createAuthorizationUrl must be a non-empty string.';
-    await expectInvalidArgument(p.createAuthorizationUrl(undefined, { browserId: '' }), 'ERR_INVALID_ARG_VALUE', message);
+    await expectInvalidArgument(
+      p.createAuthorizationUrl(undefined, { browserId: '' }),
+      'ERR_INVALID_ARG_VALUE',
+      message,
+    );
     for (const browserId of [null, 42, {}]) {
       const call = p.createAuthorizationUrl(undefined, { browserId: browserId as never });
       await expectInvalidArgument(call, 'ERR_INVALID_ARG_TYPE', message);

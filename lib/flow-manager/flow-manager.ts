@@ -1,4 +1,9 @@
-import { AuthorizationError, InvalidArgumentError, InvalidCallbackError, InvalidStateError } from '../auth-code-flow.errors.js';
+import {
+  AuthorizationError,
+  InvalidArgumentError,
+  InvalidCallbackError,
+  InvalidStateError,
+} from '../auth-code-flow.errors.js';
 import {
   AUTHORIZATION_DENIED,
   CALLBACK_PARAM_MISSING,
@@ -12,36 +17,27 @@ import {
   STATE_WRONG_PROVIDER,
   STATE_WRONG_USER,
 } from '../auth-code-flow.messages.js';
-import type { TokensEvent } from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
-import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
-import type { TokenStore } from '../interfaces/token-store.interface.js';
+import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
 import { AuthorizationUrlBuilder, assertNoReservedParams } from './authorization-url.js';
 import { matchingBinding } from './browser-binding-hash.js';
 import { checkIssuer } from './check-issuer.js';
-import { authenticateClient } from './client-authentication.js';
 import { parseCallbackParams } from './callback-params.js';
 import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
+import type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
 import { newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
-import { bodyEncodingOf, type TokenEndpointClient, type TokenRequestBodyEncoding } from './token-endpoint.client.js';
+import { bodyEncodingOf } from './token-endpoint.client.js';
+import { TokenGrants } from './token-grants.js';
 import { TokenRefresher } from './token-refresh.js';
-import { parseTokenResponse } from './token-response.parser.js';
 import { revokeToken } from './token-revocation.js';
 
 export type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 
-export interface FlowManagerDependencies {
-  stateStore: StateStore;
-  tokenStore: TokenStore;
-  tokenClient: TokenEndpointClient;
-  stateTtlSeconds: number;
-  httpTimeoutMs: number;
-  onTokens?: (event: TokensEvent) => void | Promise<void>;
-}
+export type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
 
 /**
  * Runs the authorization code flow (RFC 6749 §4.1) with PKCE (RFC 7636) for one provider, and keeps
@@ -50,8 +46,7 @@ export interface FlowManagerDependencies {
 export class FlowManager {
   private readonly authorizationUrls: AuthorizationUrlBuilder;
   private readonly refresher: TokenRefresher;
-  /** The configured `postFormData`, as the token client takes it. */
-  private readonly bodyEncoding: TokenRequestBodyEncoding;
+  private readonly grants: TokenGrants;
 
   constructor(
     readonly name: string,
@@ -59,7 +54,7 @@ export class FlowManager {
     private readonly deps: FlowManagerDependencies,
   ) {
     this.authorizationUrls = new AuthorizationUrlBuilder(config);
-    this.bodyEncoding = bodyEncodingOf(config.postFormData);
+    this.grants = new TokenGrants(config, deps.tokenClient, deps.httpTimeoutMs);
     this.refresher = new TokenRefresher({
       provider: name,
       tokenStore: deps.tokenStore,
@@ -111,13 +106,20 @@ export class FlowManager {
    * `browserBinding`) is refused with `InvalidStateError('wrong_browser')`: this call has no binding to check,
    * and redeeming it anyway would undo the binding. The state is spent all the same, and no request is sent.
    */
-  async fetchAccessToken(user: string, code: string, state: string, options: { postFormData?: boolean } = {}): Promise<TokenSet> {
-    if (typeof state !== 'string' || state === '') throw new InvalidStateError('missing', CALLBACK_PARAM_MISSING('state'));
-    if (typeof code !== 'string' || code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
+  async fetchAccessToken(
+    user: string,
+    code: string,
+    state: string,
+    options: { postFormData?: boolean } = {},
+  ): Promise<TokenSet> {
+    if (typeof state !== 'string' || state === '')
+      throw new InvalidStateError('missing', CALLBACK_PARAM_MISSING('state'));
+    if (typeof code !== 'string' || code === '')
+      throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
     const record = await this.consumeState(state, user);
     if (record.browserBinding !== undefined) throw new InvalidStateError('wrong_browser', STATE_BINDING_UNCHECKABLE);
     const bodyEncoding = options.postFormData === undefined ? undefined : bodyEncodingOf(options.postFormData);
-    const tokens = await this.exchangeCode(code, record, bodyEncoding);
+    const tokens = await this.grants.exchangeCode(code, record.codeVerifier, bodyEncoding);
     await this.keepTokens(user, tokens);
     return tokens;
   }
@@ -125,7 +127,10 @@ export class FlowManager {
   // ---- the same flow in two calls ----------------------------------------------------------------
 
   /** Starts a flow: creates the pending authorization and returns the URL to send the browser to. */
-  async createAuthorizationUrl(user: string | undefined, options: CreateAuthorizationUrlOptions = {}): Promise<{ url: string; state: string }> {
+  async createAuthorizationUrl(
+    user: string | undefined,
+    options: CreateAuthorizationUrlOptions = {},
+  ): Promise<{ url: string; state: string }> {
     if (options.params) assertNoReservedParams(options.params);
     const state = this.makeState();
     const record = await this.savePending(state, {
@@ -160,15 +165,23 @@ export class FlowManager {
       // No binding at all usually means the cookie was set for another host: the flow started on, say,
       // localhost while the redirect URI names 127.0.0.1. The origin named is configuration, not request input.
       const message =
-        options.browserBinding === undefined ? STATE_BINDING_COOKIE_MISSING(new URL(this.config.redirectUri).origin) : STATE_WRONG_BROWSER;
+        options.browserBinding === undefined
+          ? STATE_BINDING_COOKIE_MISSING(new URL(this.config.redirectUri).origin)
+          : STATE_WRONG_BROWSER;
       throw new InvalidStateError('wrong_browser', message);
     }
     checkIssuer(this.config, params.iss);
     if (params.error !== undefined) {
-      throw new AuthorizationError(params.error, params.errorDescription, params.errorUri, AUTHORIZATION_DENIED(params.error));
+      throw new AuthorizationError(
+        params.error,
+        params.errorDescription,
+        params.errorUri,
+        AUTHORIZATION_DENIED(params.error),
+      );
     }
-    if (params.code === undefined || params.code === '') throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
-    const tokens = await this.exchangeCode(params.code, record);
+    if (params.code === undefined || params.code === '')
+      throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
+    const tokens = await this.grants.exchangeCode(params.code, record.codeVerifier);
     await this.keepTokens(user, tokens);
     return { tokens, returnTo: record.returnTo };
   }
@@ -179,7 +192,7 @@ export class FlowManager {
   async refreshAccessToken(refreshToken: string): Promise<TokenSet> {
     if (typeof refreshToken !== 'string') throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', REFRESH_TOKEN_INVALID);
     if (refreshToken === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', REFRESH_TOKEN_INVALID);
-    return this.requestTokens('refresh', { grant_type: 'refresh_token', refresh_token: refreshToken });
+    return this.grants.refresh(refreshToken);
   }
 
   /**
@@ -223,22 +236,9 @@ export class FlowManager {
     onConsumed?.(record);
     if (record.provider !== this.name) throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(this.name));
     if (record.user !== user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
-    if (this.config.pkce && !record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
+    if (this.config.pkce && !record.codeVerifier)
+      throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
     return record;
-  }
-
-  private exchangeCode(code: string, record: PendingAuthorization, bodyEncoding?: TokenRequestBodyEncoding): Promise<TokenSet> {
-    const params: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: this.config.redirectUri };
-    if (record.codeVerifier) params.code_verifier = record.codeVerifier;
-    return this.requestTokens('token', params, bodyEncoding);
-  }
-
-  private async requestTokens(operation: string, params: Record<string, string>, bodyEncoding = this.bodyEncoding): Promise<TokenSet> {
-    const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
-    authenticateClient(this.config, params, headers);
-    const request = { operation, url: this.config.tokenEndpoint, params, headers, bodyEncoding, timeoutMs: this.deps.httpTimeoutMs };
-    const response = await this.deps.tokenClient.post(request);
-    return parseTokenResponse(response, operation, this.config.normalizeTokenResponse);
   }
 
   private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {

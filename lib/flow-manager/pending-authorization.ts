@@ -14,13 +14,18 @@ export interface PendingAuthorizationFields extends Pick<PendingAuthorization, '
  * its user's quota, else its browser's (the browser id is kept only hashed). An invalid `browserId` is an
  * `InvalidArgumentError`.
  */
-export function newPendingAuthorization(provider: string, pkce: boolean, fields: PendingAuthorizationFields): PendingAuthorization {
+export function newPendingAuthorization(
+  provider: string,
+  pkce: boolean,
+  fields: PendingAuthorizationFields,
+): PendingAuthorization {
   const record: PendingAuthorization = { provider, createdAt: Date.now() };
   if (fields.user !== undefined) {
     record.user = fields.user;
     record.owner = `user:${fields.user}`;
   } else if (fields.browserId !== undefined) {
-    if (typeof fields.browserId !== 'string') throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', BROWSER_ID_INVALID);
+    if (typeof fields.browserId !== 'string')
+      throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', BROWSER_ID_INVALID);
     if (fields.browserId === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', BROWSER_ID_INVALID);
     record.owner = `browser:${sha256Base64url(fields.browserId)}`;
   }

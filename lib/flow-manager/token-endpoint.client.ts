@@ -1,4 +1,8 @@
-import { MAX_TOKEN_REQUEST_RETRIES, MAX_TOKEN_RESPONSE_BYTES, RETRY_BASE_DELAY_MS } from '../auth-code-flow.constants.js';
+import {
+  MAX_TOKEN_REQUEST_RETRIES,
+  MAX_TOKEN_RESPONSE_BYTES,
+  RETRY_BASE_DELAY_MS,
+} from '../auth-code-flow.constants.js';
 import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
 import type { TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
@@ -58,7 +62,13 @@ export class TokenEndpointClient {
       if (remaining <= 0) throw timeoutError(request);
       try {
         // Any answer, whatever its status or Retry-After, is final: the server had the request.
-        const once = { url: request.url, headers, body, timeoutMs: remaining, maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES };
+        const once = {
+          url: request.url,
+          headers,
+          body,
+          timeoutMs: remaining,
+          maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES,
+        };
         return await this.transport.post(once);
       } catch (error) {
         const failure = classify(error, request);
@@ -74,14 +84,26 @@ export class TokenEndpointClient {
 }
 
 function timeoutError(request: TokenEndpointRequest): TokenEndpointError {
-  return new TokenEndpointError('timeout', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `no complete response within ${request.timeoutMs} ms`));
+  return new TokenEndpointError(
+    'timeout',
+    undefined,
+    TOKEN_ENDPOINT_FAILED(request.operation, `no complete response within ${request.timeoutMs} ms`),
+  );
 }
 
 /** Maps a transport failure to a `TokenEndpointError`; its cause is a bare summary, never the underlying error. */
 function classify(error: unknown, request: TokenEndpointRequest): { error: TokenEndpointError; retryable: boolean } {
   if (!(error instanceof TokenHttpFailure)) {
     const cause = new Error(error instanceof Error ? error.name : 'unknown failure');
-    return { error: new TokenEndpointError('network', undefined, TOKEN_ENDPOINT_FAILED(request.operation, 'unexpected failure'), { cause }), retryable: false };
+    return {
+      error: new TokenEndpointError(
+        'network',
+        undefined,
+        TOKEN_ENDPOINT_FAILED(request.operation, 'unexpected failure'),
+        { cause },
+      ),
+      retryable: false,
+    };
   }
   const code = error.code !== undefined && ERROR_CODE.test(error.code) ? error.code : undefined;
   const cause = new Error(code ?? error.kind);
@@ -90,7 +112,12 @@ function classify(error: unknown, request: TokenEndpointRequest): { error: Token
       return { error: timeoutError(request), retryable: false };
     case 'response_too_large':
       return {
-        error: new TokenEndpointError('response_too_large', undefined, TOKEN_ENDPOINT_FAILED(request.operation, `the response exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`), { cause }),
+        error: new TokenEndpointError(
+          'response_too_large',
+          undefined,
+          TOKEN_ENDPOINT_FAILED(request.operation, `the response exceeds ${MAX_TOKEN_RESPONSE_BYTES} bytes`),
+          { cause },
+        ),
         retryable: false,
       };
     default: {

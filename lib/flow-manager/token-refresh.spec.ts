@@ -15,7 +15,8 @@ const tokens = (accessToken: string, fields: Partial<TokenSet> = {}): TokenSet =
   raw: {},
   ...fields,
 });
-const expired = (accessToken = 'old', refreshToken = 'rt-old') => tokens(accessToken, { expiresAt: Date.now() - 1000, refreshToken });
+const expired = (accessToken = 'old', refreshToken = 'rt-old') =>
+  tokens(accessToken, { expiresAt: Date.now() - 1000, refreshToken });
 
 /** An in-memory store with a lock it lends once per `acquireRefreshLock`, recording what happens to it. */
 class LockingStore extends InMemoryTokenStore {
@@ -75,10 +76,17 @@ describe('TokenRefresher', () => {
     const store = new InMemoryTokenStore();
     await store.set('p', 'ada', expired('ada-old', 'rt-ada'));
     await store.set('p', 'bob', expired('bob-old', 'rt-bob'));
-    const { refresher, refreshed } = refresherOn(store, async (rt) => tokens(`new-${rt}`, { expiresAt: Date.now() + 3_600_000 }));
+    const { refresher, refreshed } = refresherOn(store, async (rt) =>
+      tokens(`new-${rt}`, { expiresAt: Date.now() + 3_600_000 }),
+    );
     const results = await Promise.all(['ada', 'bob', 'ada', 'bob'].map((user) => refresher.getTokens(user)));
     expect(refreshed.sort()).toEqual(['rt-ada', 'rt-bob']);
-    expect(results.map((result) => result?.accessToken)).toEqual(['new-rt-ada', 'new-rt-bob', 'new-rt-ada', 'new-rt-bob']);
+    expect(results.map((result) => result?.accessToken)).toEqual([
+      'new-rt-ada',
+      'new-rt-bob',
+      'new-rt-ada',
+      'new-rt-bob',
+    ]);
   });
 
   it('takes no lock for tokens that are not due', async () => {
@@ -116,7 +124,8 @@ describe('TokenRefresher', () => {
   it('re-reads the tokens under the lock: tokens another instance refreshed meanwhile are returned, with no refresh', async () => {
     const store = new LockingStore();
     await store.set('p', 'ada', expired());
-    store.beforeGrant = () => store.set('p', 'ada', tokens('by-other', { expiresAt: Date.now() + 3_600_000, refreshToken: 'rt-2' }));
+    store.beforeGrant = () =>
+      store.set('p', 'ada', tokens('by-other', { expiresAt: Date.now() + 3_600_000, refreshToken: 'rt-2' }));
     const { refresher, refreshed } = refresherOn(store, async () => tokens('never'));
     await expect(refresher.getTokens('ada')).resolves.toMatchObject({ accessToken: 'by-other' });
     expect(refreshed).toEqual([]);

@@ -1,4 +1,8 @@
-import { MAX_TOKEN_RESPONSE_DEPTH, MAX_TOKEN_RESPONSE_KEY_LENGTH, MAX_TOKEN_RESPONSE_VALUES } from '../auth-code-flow.constants.js';
+import {
+  MAX_TOKEN_RESPONSE_DEPTH,
+  MAX_TOKEN_RESPONSE_KEY_LENGTH,
+  MAX_TOKEN_RESPONSE_VALUES,
+} from '../auth-code-flow.constants.js';
 import { TOKEN_RESPONSE_PROBLEM } from '../auth-code-flow.messages.js';
 
 /** A body that parsed but breaks one of the bounds on `raw`. */
@@ -48,11 +52,13 @@ export function parseTokenResponseBody(contentType: string, body: string): Recor
  * The recursion is bounded by the depth check, so a body nested 100,000 levels deep fails cleanly.
  */
 function boundPlainData(value: object, depth: number, count: { values: number }): void {
-  if (depth > MAX_TOKEN_RESPONSE_DEPTH) throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooDeep(MAX_TOKEN_RESPONSE_DEPTH));
+  if (depth > MAX_TOKEN_RESPONSE_DEPTH)
+    throw new UnacceptableBody(TOKEN_RESPONSE_PROBLEM.tooDeep(MAX_TOKEN_RESPONSE_DEPTH));
   if (Array.isArray(value)) {
     count.values += value.length;
     if (count.values > MAX_TOKEN_RESPONSE_VALUES) throw tooManyValues();
-    for (const item of value) if (typeof item === 'object' && item !== null) boundPlainData(item as object, depth + 1, count);
+    for (const item of value)
+      if (typeof item === 'object' && item !== null) boundPlainData(item as object, depth + 1, count);
     return;
   }
   const record = value as Record<string, unknown>;

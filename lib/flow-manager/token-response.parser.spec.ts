@@ -52,13 +52,23 @@ function allowedMessages(operation: string, status: number): Set<string> {
   const reasons = Object.values(TOKEN_RESPONSE_PROBLEM).flatMap((problem) =>
     typeof problem === 'function' ? args.map((arg) => (problem as (value: unknown) => string)(arg)) : [problem],
   );
-  return new Set([TOKEN_REQUEST_REJECTED(operation, status), ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED(operation, reason))]);
+  return new Set([
+    TOKEN_REQUEST_REJECTED(operation, status),
+    ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED(operation, reason)),
+  ]);
 }
 
 describe('token response parsing', () => {
   it('normalises a JSON response and computes expiresAt', () => {
     const tokens = parseTokenResponse(
-      ok({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'a b', id_token: 'x.y.z' }),
+      ok({
+        access_token: 'at',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: 'rt',
+        scope: 'a b',
+        id_token: 'x.y.z',
+      }),
       'token',
       undefined,
       1_000,
@@ -71,7 +81,14 @@ describe('token response parsing', () => {
       refreshToken: 'rt',
       scope: 'a b',
       idToken: 'x.y.z',
-      raw: { access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt', scope: 'a b', id_token: 'x.y.z' },
+      raw: {
+        access_token: 'at',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        refresh_token: 'rt',
+        scope: 'a b',
+        id_token: 'x.y.z',
+      },
     });
   });
 
@@ -85,17 +102,24 @@ describe('token response parsing', () => {
   });
 
   it('accepts expires_in as a numeric string and rejects malformed values', () => {
-    expect(parseTokenResponse(ok({ access_token: 'a', token_type: 'bearer', expires_in: '60' }), 'token', undefined).expiresIn).toBe(60);
+    expect(
+      parseTokenResponse(ok({ access_token: 'a', token_type: 'bearer', expires_in: '60' }), 'token', undefined)
+        .expiresIn,
+    ).toBe(60);
     for (const expires_in of ['soon', -1, 1.5, '1e3', true]) {
-      expect(() => parseTokenResponse(ok({ access_token: 'a', token_type: 'bearer', expires_in }), 'token', undefined)).toThrow(
-        TokenEndpointError,
-      );
+      expect(() =>
+        parseTokenResponse(ok({ access_token: 'a', token_type: 'bearer', expires_in }), 'token', undefined),
+      ).toThrow(TokenEndpointError);
     }
   });
 
   it('turns an error body into TokenRequestError, also with HTTP 200, and its message quotes nothing of it', () => {
     const inBody = () =>
-      parseTokenResponse(ok({ error: 'bad_verification_code', error_description: 'The code is incorrect' }), 'token', undefined);
+      parseTokenResponse(
+        ok({ error: 'bad_verification_code', error_description: 'The code is incorrect' }),
+        'token',
+        undefined,
+      );
     expect(thrown(inBody)).toBeInstanceOf(TokenRequestError);
     expect(thrown(inBody)).toMatchObject({
       error: 'bad_verification_code',
@@ -106,7 +130,12 @@ describe('token response parsing', () => {
     });
     const status400 = { status: 400, contentType: 'application/json', body: '{"error":"invalid_grant"}' };
     expect(() => parseTokenResponse(status400, 'token', undefined)).toThrow(
-      new TokenRequestError('invalid_grant', undefined, 400, 'The token request was rejected by the provider (HTTP 400).'),
+      new TokenRequestError(
+        'invalid_grant',
+        undefined,
+        400,
+        'The token request was rejected by the provider (HTTP 400).',
+      ),
     );
   });
 
@@ -148,7 +177,10 @@ describe('token response parsing', () => {
         throw new TypeError('cannot read secret-at');
       }),
     );
-    expect(throwing).toMatchObject({ failure: 'invalid_response', message: 'The token request failed: normalizeTokenResponse threw.' });
+    expect(throwing).toMatchObject({
+      failure: 'invalid_response',
+      message: 'The token request failed: normalizeTokenResponse threw.',
+    });
     expect(String((throwing as Error).cause)).toBe('Error: TypeError');
     expect(() => parseTokenResponse(ok({ access_token: 'a' }), 'token', () => undefined as never)).toThrow(
       expect.objectContaining({ failure: 'invalid_response' }),
@@ -162,20 +194,31 @@ describe('token response parsing', () => {
 
 describe('token_type', () => {
   it('is Bearer when the response has none (null and empty alike), and kept as the provider spelled a bearer type', () => {
-    for (const body of [{ access_token: 'a' }, { access_token: 'a', token_type: null }, { access_token: 'a', token_type: '' }]) {
+    for (const body of [
+      { access_token: 'a' },
+      { access_token: 'a', token_type: null },
+      { access_token: 'a', token_type: '' },
+    ]) {
       const tokens = parseTokenResponse(ok(body), 'token', undefined);
       expect(tokens.tokenType).toBe('Bearer');
       // raw holds what the provider sent, nothing added.
       expect(tokens.raw).toEqual(body);
     }
-    expect(parseTokenResponse(ok('access_token=a', 'application/x-www-form-urlencoded'), 'token', undefined).tokenType).toBe('Bearer');
-    expect(parseTokenResponse(ok({ access_token: 'a', token_type: 'BEARER' }), 'token', undefined).tokenType).toBe('BEARER');
+    expect(
+      parseTokenResponse(ok('access_token=a', 'application/x-www-form-urlencoded'), 'token', undefined).tokenType,
+    ).toBe('Bearer');
+    expect(parseTokenResponse(ok({ access_token: 'a', token_type: 'BEARER' }), 'token', undefined).tokenType).toBe(
+      'BEARER',
+    );
   });
 
   it('refuses any other explicit type without quoting it', () => {
     for (const token_type of ['mac', 'DPoP', 'N_A', 'bearer ', 'Bearer\r\nX-Injected: 1', 'x'.repeat(10_000)]) {
       const error = thrown(() => parseTokenResponse(ok({ access_token: 'a', token_type }), 'refresh', undefined));
-      expect(error).toMatchObject({ failure: 'invalid_response', message: 'The refresh request failed: the token type is not supported.' });
+      expect(error).toMatchObject({
+        failure: 'invalid_response',
+        message: 'The refresh request failed: the token type is not supported.',
+      });
     }
   });
 });
@@ -187,25 +230,36 @@ describe('expires and expires_in', () => {
       expiresAt: 86_400_000,
       tokenType: 'Bearer',
     });
-    expect(parseTokenResponse(ok('access_token=a&expires=5183999', 'text/plain'), 'token', undefined, 0)).toMatchObject({
-      expiresIn: 5183999,
-    });
-    expect(parseTokenResponse(ok({ access_token: 'a', expires_in: 60, expires: 86400 }), 'token', undefined, 0)).toMatchObject({
+    expect(parseTokenResponse(ok('access_token=a&expires=5183999', 'text/plain'), 'token', undefined, 0)).toMatchObject(
+      {
+        expiresIn: 5183999,
+      },
+    );
+    expect(
+      parseTokenResponse(ok({ access_token: 'a', expires_in: 60, expires: 86400 }), 'token', undefined, 0),
+    ).toMatchObject({
       expiresIn: 60,
     });
-    expect(parseTokenResponse(ok({ access_token: 'a', expires_in: null, expires: 30 }), 'token', undefined, 0)).toMatchObject({
+    expect(
+      parseTokenResponse(ok({ access_token: 'a', expires_in: null, expires: 30 }), 'token', undefined, 0),
+    ).toMatchObject({
       expiresIn: 30,
     });
-    expect(() => parseTokenResponse(ok({ access_token: 'a', expires: 'Tue, 01 Jan 2030' }), 'token', undefined)).toThrow(
-      'The token request failed: expires is not a non-negative integer.',
-    );
+    expect(() =>
+      parseTokenResponse(ok({ access_token: 'a', expires: 'Tue, 01 Jan 2030' }), 'token', undefined),
+    ).toThrow('The token request failed: expires is not a non-negative integer.');
   });
 
   it('rejects a lifetime above ten years', () => {
-    expect(parseTokenResponse(ok({ access_token: 'a', expires_in: MAX_EXPIRES_IN_SECONDS }), 'token', undefined, 0).expiresIn).toBe(
-      MAX_EXPIRES_IN_SECONDS,
-    );
-    for (const body of [{ expires_in: MAX_EXPIRES_IN_SECONDS + 1 }, { expires_in: '9007199254740991' }, { expires: 1_735_689_600 }]) {
+    expect(
+      parseTokenResponse(ok({ access_token: 'a', expires_in: MAX_EXPIRES_IN_SECONDS }), 'token', undefined, 0)
+        .expiresIn,
+    ).toBe(MAX_EXPIRES_IN_SECONDS);
+    for (const body of [
+      { expires_in: MAX_EXPIRES_IN_SECONDS + 1 },
+      { expires_in: '9007199254740991' },
+      { expires: 1_735_689_600 },
+    ]) {
       expect(() => parseTokenResponse(ok({ access_token: 'a', ...body }), 'token', undefined)).toThrow(
         expect.objectContaining({ failure: 'invalid_response' }),
       );
@@ -250,10 +304,21 @@ describe("the provider's error text", () => {
     const codeOf = (error: unknown, status = 400) =>
       (
         thrown(() =>
-          parseTokenResponse({ status, contentType: 'application/json', body: JSON.stringify({ error }) }, 'token', undefined),
+          parseTokenResponse(
+            { status, contentType: 'application/json', body: JSON.stringify({ error }) },
+            'token',
+            undefined,
+          ),
         ) as TokenRequestError
       ).error;
-    for (const code of ['invalid_grant', 'slow_down', 'OAuthException', 'bad_verification_code', 'a'.repeat(64), 'x.y-z'])
+    for (const code of [
+      'invalid_grant',
+      'slow_down',
+      'OAuthException',
+      'bad_verification_code',
+      'a'.repeat(64),
+      'x.y-z',
+    ])
       expect(codeOf(code)).toBe(code);
     for (const code of [
       'invalid_grant\r\nSet-Cookie: a=1',
@@ -271,11 +336,16 @@ describe("the provider's error text", () => {
 
   it('keeps error_description without control characters and at most 512 characters', () => {
     const descriptionOf = (error_description: unknown) =>
-      (thrown(() => parseTokenResponse(ok({ error: 'invalid_grant', error_description }), 'token', undefined)) as TokenRequestError)
-        .errorDescription;
+      (
+        thrown(() =>
+          parseTokenResponse(ok({ error: 'invalid_grant', error_description }), 'token', undefined),
+        ) as TokenRequestError
+      ).errorDescription;
     expect(descriptionOf('Bad code.\r\nSet-Cookie: a=1\u0000\u202e')).toBe('Bad code.Set-Cookie: a=1');
     expect(descriptionOf('x'.repeat(1024 * 1024))).toHaveLength(MAX_ERROR_DESCRIPTION_LENGTH);
-    expect(descriptionOf(`${'x'.repeat(MAX_ERROR_DESCRIPTION_LENGTH - 1)}😀`)).toBe('x'.repeat(MAX_ERROR_DESCRIPTION_LENGTH - 1));
+    expect(descriptionOf(`${'x'.repeat(MAX_ERROR_DESCRIPTION_LENGTH - 1)}😀`)).toBe(
+      'x'.repeat(MAX_ERROR_DESCRIPTION_LENGTH - 1),
+    );
     expect(descriptionOf('\r\n\t')).toBeUndefined();
     expect(descriptionOf({ text: 'no' })).toBeUndefined();
   });
@@ -320,43 +390,51 @@ describe("the provider's error text", () => {
     const encoding = fc.constantFrom('json', 'form', 'raw');
 
     fc.assert(
-      fc.property(body, status, encoding, fc.constantFrom('token', 'refresh'), text, (fields, status, encoding, operation, rawBody) => {
-        const providerStrings = Object.values(fields).filter((value): value is string => typeof value === 'string');
-        const response: TokenHttpResponse =
-          encoding === 'json'
-            ? { status, contentType: 'application/json', body: JSON.stringify(fields) }
-            : encoding === 'form'
-              ? {
-                  status,
-                  contentType: 'application/x-www-form-urlencoded',
-                  body: new URLSearchParams(
-                    Object.entries(fields).filter(([, v]) => typeof v === 'string') as Array<[string, string]>,
-                  ).toString(),
-                }
-              : { status, contentType: 'text/html', body: rawBody };
-        if (encoding === 'raw') providerStrings.push(rawBody);
-        let error: unknown;
-        try {
-          parseTokenResponse(response, operation, undefined);
-          return;
-        } catch (caught) {
-          error = caught;
-        }
-        expect(error instanceof TokenRequestError || error instanceof TokenEndpointError).toBe(true);
-        const { message } = error as Error;
-        const allowed = allowedMessages(operation, status);
-        expect(allowed).toContain(message);
-        for (const value of providerStrings) {
-          if (value.trim().length >= 8 && ![...allowed].some((ours) => ours.includes(value))) expect(message).not.toContain(value);
-        }
-        if (error instanceof TokenRequestError) {
-          expect(error.error === 'invalid_error_code' || SAFE_ERROR_CODE.test(error.error)).toBe(true);
-          if (error.errorDescription !== undefined) {
-            expect(error.errorDescription.length).toBeLessThanOrEqual(MAX_ERROR_DESCRIPTION_LENGTH);
-            expect(error.errorDescription).not.toMatch(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u);
+      fc.property(
+        body,
+        status,
+        encoding,
+        fc.constantFrom('token', 'refresh'),
+        text,
+        (fields, status, encoding, operation, rawBody) => {
+          const providerStrings = Object.values(fields).filter((value): value is string => typeof value === 'string');
+          const response: TokenHttpResponse =
+            encoding === 'json'
+              ? { status, contentType: 'application/json', body: JSON.stringify(fields) }
+              : encoding === 'form'
+                ? {
+                    status,
+                    contentType: 'application/x-www-form-urlencoded',
+                    body: new URLSearchParams(
+                      Object.entries(fields).filter(([, v]) => typeof v === 'string') as Array<[string, string]>,
+                    ).toString(),
+                  }
+                : { status, contentType: 'text/html', body: rawBody };
+          if (encoding === 'raw') providerStrings.push(rawBody);
+          let error: unknown;
+          try {
+            parseTokenResponse(response, operation, undefined);
+            return;
+          } catch (caught) {
+            error = caught;
           }
-        }
-      }),
+          expect(error instanceof TokenRequestError || error instanceof TokenEndpointError).toBe(true);
+          const { message } = error as Error;
+          const allowed = allowedMessages(operation, status);
+          expect(allowed).toContain(message);
+          for (const value of providerStrings) {
+            if (value.trim().length >= 8 && ![...allowed].some((ours) => ours.includes(value)))
+              expect(message).not.toContain(value);
+          }
+          if (error instanceof TokenRequestError) {
+            expect(error.error === 'invalid_error_code' || SAFE_ERROR_CODE.test(error.error)).toBe(true);
+            if (error.errorDescription !== undefined) {
+              expect(error.errorDescription.length).toBeLessThanOrEqual(MAX_ERROR_DESCRIPTION_LENGTH);
+              expect(error.errorDescription).not.toMatch(/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u);
+            }
+          }
+        },
+      ),
       runs(500),
     );
   });
@@ -380,12 +458,20 @@ describe('bounds on raw', () => {
 
   it('refuses an overlong member name and too many values; outside 2xx such a body is no body', () => {
     const longKey = { access_token: 'x', ['k'.repeat(MAX_TOKEN_RESPONSE_KEY_LENGTH + 1)]: 1 };
-    expect(() => parseTokenResponse(ok(longKey), 'token', undefined)).toThrow(expect.objectContaining({ failure: 'invalid_response' }));
+    expect(() => parseTokenResponse(ok(longKey), 'token', undefined)).toThrow(
+      expect.objectContaining({ failure: 'invalid_response' }),
+    );
     expect(() =>
-      parseTokenResponse(ok(`access_token=x&${'k'.repeat(MAX_TOKEN_RESPONSE_KEY_LENGTH + 1)}=1`, 'text/plain'), 'token', undefined),
+      parseTokenResponse(
+        ok(`access_token=x&${'k'.repeat(MAX_TOKEN_RESPONSE_KEY_LENGTH + 1)}=1`, 'text/plain'),
+        'token',
+        undefined,
+      ),
     ).toThrow(TokenEndpointError);
     const many = { access_token: 'x', list: Array.from({ length: MAX_TOKEN_RESPONSE_VALUES }, () => 0) };
-    expect(() => parseTokenResponse(ok(many), 'token', undefined)).toThrow(expect.objectContaining({ failure: 'invalid_response' }));
+    expect(() => parseTokenResponse(ok(many), 'token', undefined)).toThrow(
+      expect.objectContaining({ failure: 'invalid_response' }),
+    );
     const deepError = {
       status: 400,
       contentType: 'application/json',
@@ -406,7 +492,10 @@ describe('bounds on raw', () => {
     ),
     object: fc
       .array(
-        fc.tuple(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString')), tie('value')),
+        fc.tuple(
+          fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString')),
+          tie('value'),
+        ),
         { maxLength: 5 },
       )
       .map((members) => `{${members.map(([key, value]) => `${JSON.stringify(key)}:${value}`).join(',')}}`),
@@ -431,11 +520,17 @@ describe('bounds on raw', () => {
   }
 
   it('drops __proto__ members: raw keeps Object.prototype and the own data', () => {
-    const tokens = parseTokenResponse(ok('{"access_token":"x","__proto__":{"admin":true},"nested":{"__proto__":[1]}}'), 'token', undefined);
+    const tokens = parseTokenResponse(
+      ok('{"access_token":"x","__proto__":{"admin":true},"nested":{"__proto__":[1]}}'),
+      'token',
+      undefined,
+    );
     expect(Object.getPrototypeOf(tokens.raw)).toBe(Object.prototype);
     expect((tokens.raw as { admin?: unknown }).admin).toBeUndefined();
     expect(tokens.raw).toEqual({ access_token: 'x', nested: {} });
-    expect(parseTokenResponse(ok('access_token=x&__proto__=y', 'application/x-www-form-urlencoded'), 'token', undefined).raw).toEqual({
+    expect(
+      parseTokenResponse(ok('access_token=x&__proto__=y', 'application/x-www-form-urlencoded'), 'token', undefined).raw,
+    ).toEqual({
       access_token: 'x',
     });
   });
@@ -480,6 +575,8 @@ describe('Retry-After', () => {
     expect(retryAfterOf(unavailable(503, 'soon'))).toBeUndefined();
     expect(retryAfterOf(unavailable(503))).toBeUndefined();
     expect(retryAfterOf(unavailable(500, '120'))).toBeUndefined();
-    expect('retryAfter' in (thrown(() => parseTokenResponse(unavailable(503), 'token', undefined)) as object)).toBe(false);
+    expect('retryAfter' in (thrown(() => parseTokenResponse(unavailable(503), 'token', undefined)) as object)).toBe(
+      false,
+    );
   });
 });

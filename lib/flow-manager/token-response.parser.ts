@@ -26,7 +26,8 @@ export function parseTokenResponse(
 ): TokenSet {
   const { status } = response;
   const failed = (reason: string) => TOKEN_ENDPOINT_FAILED(operation, reason);
-  if (status >= 300 && status < 400) throw new TokenEndpointError('redirect', status, failed(TOKEN_RESPONSE_PROBLEM.redirect(status)));
+  if (status >= 300 && status < 400)
+    throw new TokenEndpointError('redirect', status, failed(TOKEN_RESPONSE_PROBLEM.redirect(status)));
 
   let parsed: Record<string, unknown> | undefined;
   try {
@@ -43,9 +44,15 @@ export function parseTokenResponse(
     throw new TokenRequestError(errorCode(body.error), errorDescription(body.error_description), status, message);
   }
   if (status >= 500 || status < 200 || status >= 300) {
-    const reason = status >= 500 ? TOKEN_RESPONSE_PROBLEM.serverError(status) : TOKEN_RESPONSE_PROBLEM.statusWithoutError(status);
+    const reason =
+      status >= 500 ? TOKEN_RESPONSE_PROBLEM.serverError(status) : TOKEN_RESPONSE_PROBLEM.statusWithoutError(status);
     const retryAfter = status === 429 || status === 503 ? retryAfterSeconds(response.retryAfter, now) : undefined;
-    throw new TokenEndpointError('http_status', status, failed(reason), retryAfter === undefined ? undefined : { retryAfter });
+    throw new TokenEndpointError(
+      'http_status',
+      status,
+      failed(reason),
+      retryAfter === undefined ? undefined : { retryAfter },
+    );
   }
   if (!body) throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.unparseable));
   return validateTokenBody(body, status, failed, now);
@@ -63,7 +70,9 @@ function normalized(
   } catch (error) {
     // The normaliser's error may quote the body: only its name is kept.
     const cause = new Error(error instanceof Error ? error.name : 'unknown failure');
-    throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.normalizerFailed), { cause });
+    throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.normalizerFailed), {
+      cause,
+    });
   }
   if (typeof result !== 'object' || result === null || Array.isArray(result)) {
     throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.normalizerNotObject));
@@ -94,7 +103,8 @@ function errorDescription(value: unknown): string | undefined {
   // Clean a bounded prefix only: a 1 MiB description costs no more than a short one.
   let cleaned = value.slice(0, MAX_ERROR_DESCRIPTION_LENGTH * 4).replace(UNSAFE_CHARACTERS, '');
   if (cleaned.length > MAX_ERROR_DESCRIPTION_LENGTH) {
-    const cut = MAX_ERROR_DESCRIPTION_LENGTH - (isHighSurrogate(cleaned.charCodeAt(MAX_ERROR_DESCRIPTION_LENGTH - 1)) ? 1 : 0);
+    const cut =
+      MAX_ERROR_DESCRIPTION_LENGTH - (isHighSurrogate(cleaned.charCodeAt(MAX_ERROR_DESCRIPTION_LENGTH - 1)) ? 1 : 0);
     cleaned = cleaned.slice(0, cut);
   }
   return cleaned.trim() === '' ? undefined : cleaned;
@@ -113,7 +123,12 @@ function retryAfterSeconds(header: string | undefined, now: number): number | un
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-function validateTokenBody(body: Record<string, unknown>, status: number, failed: (reason: string) => string, now: number): TokenSet {
+function validateTokenBody(
+  body: Record<string, unknown>,
+  status: number,
+  failed: (reason: string) => string,
+  now: number,
+): TokenSet {
   const invalid = (reason: string) => new TokenEndpointError('invalid_response', status, failed(reason));
   const accessToken = body.access_token;
   if (typeof accessToken !== 'string' || accessToken === '') throw invalid(TOKEN_RESPONSE_PROBLEM.noAccessToken);

@@ -5,7 +5,10 @@ import type { ResolvedProviderConfig } from '../options/resolved-options.interfa
 import { authenticateClient } from './client-authentication.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
 
-type ClientConfig = Pick<ResolvedProviderConfig, 'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenRequestHeaders'>;
+type ClientConfig = Pick<
+  ResolvedProviderConfig,
+  'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenRequestHeaders'
+>;
 
 /** What a revocation request is built from. */
 export interface RevocationConfig extends ClientConfig {
@@ -22,12 +25,21 @@ export async function revokeToken(
   tokens: TokenSet,
   timeoutMs: number,
 ): Promise<void> {
-  const [token, hint] = tokens.refreshToken ? [tokens.refreshToken, 'refresh_token'] : [tokens.accessToken, 'access_token'];
+  const [token, hint] = tokens.refreshToken
+    ? [tokens.refreshToken, 'refresh_token']
+    : [tokens.accessToken, 'access_token'];
   const params: Record<string, string> = { token, token_type_hint: hint };
   const headers: Record<string, string> = { ...config.tokenRequestHeaders };
   authenticateClient(config, params, headers);
   const url = config.revocationEndpoint;
-  const response = await client.post({ operation: 'revocation', url, params, headers, bodyEncoding: 'form', timeoutMs });
+  const response = await client.post({
+    operation: 'revocation',
+    url,
+    params,
+    headers,
+    bodyEncoding: 'form',
+    timeoutMs,
+  });
   if (response.status !== 200) {
     const reason = `the revocation endpoint answered HTTP ${response.status}`;
     throw new TokenEndpointError('http_status', response.status, TOKEN_ENDPOINT_FAILED('revocation', reason));

@@ -1,4 +1,16 @@
-import { type CanActivate, Controller, Get, Headers, Inject, Param, Query, Req, Res, type Type, UseGuards } from '@nestjs/common';
+import {
+  type CanActivate,
+  Controller,
+  Get,
+  Headers,
+  Inject,
+  Param,
+  Query,
+  Req,
+  Res,
+  type Type,
+  UseGuards,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RESOLVED_OPTIONS } from '../auth-code-flow.constants.js';
 import { FlowManagerRegistry } from '../flow-manager/flow-manager.registry.js';
@@ -22,7 +34,10 @@ import { flowUserOf } from './request-user.js';
  * registrations never share a prefix.
  * Responses go through Nest's HTTP adapter, so the routes work on Express and Fastify alike.
  */
-export function createAuthCodeFlowController(path: string, guard: Type<CanActivate> = AuthCodeFlowGuard): Type<unknown> {
+export function createAuthCodeFlowController(
+  path: string,
+  guard: Type<CanActivate> = AuthCodeFlowGuard,
+): Type<unknown> {
   @Controller(path)
   @UseGuards(guard)
   class AuthCodeFlowController {
@@ -35,7 +50,9 @@ export function createAuthCodeFlowController(path: string, guard: Type<CanActiva
       private readonly adapterHost: HttpAdapterHost,
     ) {
       this.cookies = new Map(
-        registry.names().map((name) => [name, bindingCookieFor(registry.get(name).redirectUri, path, options.stateTtlSeconds)]),
+        registry
+          .names()
+          .map((name) => [name, bindingCookieFor(registry.get(name).redirectUri, path, options.stateTtlSeconds)]),
       );
     }
 
@@ -59,8 +76,16 @@ export function createAuthCodeFlowController(path: string, guard: Type<CanActiva
       const browserId = presented.browserId ?? newBinding();
       const returnTo = typeof query.returnTo === 'string' ? query.returnTo : undefined;
       try {
-        const { url } = await manager.createAuthorizationUrl(flowUserOf(request), { returnTo, browserBinding, browserId });
-        this.setHeader(response, 'Set-Cookie', bindingCookieAfterAuthorize(cookie, presented, browserId, browserBinding));
+        const { url } = await manager.createAuthorizationUrl(flowUserOf(request), {
+          returnTo,
+          browserBinding,
+          browserId,
+        });
+        this.setHeader(
+          response,
+          'Set-Cookie',
+          bindingCookieAfterAuthorize(cookie, presented, browserId, browserBinding),
+        );
         this.setHeader(response, 'Cache-Control', 'no-store');
         this.redirect(response, url);
       } catch (error) {
@@ -91,7 +116,8 @@ export function createAuthCodeFlowController(path: string, guard: Type<CanActiva
           // No cookie at all is told apart from a cookie without this flow's value: its error names the cause.
           browserBinding: presented.cookies === 'none' ? undefined : presented.values,
           onStateConsumed: (spent) => {
-            if (spent !== undefined) this.setHeader(response, 'Set-Cookie', bindingCookieAfterCallback(cookie, presented, spent));
+            if (spent !== undefined)
+              this.setHeader(response, 'Set-Cookie', bindingCookieAfterCallback(cookie, presented, spent));
           },
         });
         this.redirect(response, returnTo ?? this.routes.successRedirect);

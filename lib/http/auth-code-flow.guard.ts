@@ -66,7 +66,11 @@ export class AuthCodeFlowGuard implements CanActivate {
   }
 
   protected throwUnauthorized(): never {
-    throw new UnauthorizedException({ statusCode: 401, error: 'unauthorized', message: 'Sign in before connecting an OAuth provider.' });
+    throw new UnauthorizedException({
+      statusCode: 401,
+      error: 'unauthorized',
+      message: 'Sign in before connecting an OAuth provider.',
+    });
   }
 
   protected throwUnknownProvider(): never {
@@ -104,7 +108,9 @@ export class AuthCodeFlowGuard implements CanActivate {
     const provider = (request.params as { provider?: unknown } | undefined)?.provider;
     if (typeof provider !== 'string' || !this.registry.has(provider)) this.throwUnknownProvider();
     const user = this.resolveUser(request);
-    return isPromiseLike(user) ? Promise.resolve(user).then((resolved) => this.admitUser(request, resolved)) : this.admitUser(request, user);
+    return isPromiseLike(user)
+      ? Promise.resolve(user).then((resolved) => this.admitUser(request, resolved))
+      : this.admitUser(request, user);
   }
 
   private admitUser(request: object, user: string | undefined): true {

@@ -27,11 +27,15 @@ describe('browser binding cookie', () => {
   it('is __Host- prefixed, Secure, Path=/ and without Domain on https; the same name unprefixed on http', () => {
     expect(plain).toMatchObject({ name: 'acf-oauth', secure: false });
     expect(secure).toMatchObject({ name: '__Host-acf-connect.oauth', secure: true });
-    expect(serializeBindingCookie(plain, ID, [V1])).toBe(`acf-oauth=${ID}.${V1}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax`);
+    expect(serializeBindingCookie(plain, ID, [V1])).toBe(
+      `acf-oauth=${ID}.${V1}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax`,
+    );
     expect(serializeBindingCookie(secure, ID, [V1, V2])).toBe(
       `__Host-acf-connect.oauth=${ID}.${V1}.${V2}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax; Secure`,
     );
-    expect(serializeBindingCookie(secure, ID, [])).toBe('__Host-acf-connect.oauth=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure');
+    expect(serializeBindingCookie(secure, ID, [])).toBe(
+      '__Host-acf-connect.oauth=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure',
+    );
     expect(secure.attributes).not.toMatch(/domain/i);
   });
 
@@ -55,10 +59,20 @@ describe('browser binding cookie', () => {
 
   it('reads exactly one cookie under its own name, wherever it sits in the header', () => {
     expect(readBinding(`acf-oauth=${ID}.${V1}`, plain)).toEqual({ cookies: 'one', browserId: ID, values: [V1] });
-    expect(readBinding(`a=1; acf-oauth=${ID}.${V1}.${V2}; b=2`, plain)).toEqual({ cookies: 'one', browserId: ID, values: [V1, V2] });
-    expect(readBinding(`a=1;acf-oauth = ${ID}.${V1} ;b`, plain)).toEqual({ cookies: 'one', browserId: ID, values: [V1] });
+    expect(readBinding(`a=1; acf-oauth=${ID}.${V1}.${V2}; b=2`, plain)).toEqual({
+      cookies: 'one',
+      browserId: ID,
+      values: [V1, V2],
+    });
+    expect(readBinding(`a=1;acf-oauth = ${ID}.${V1} ;b`, plain)).toEqual({
+      cookies: 'one',
+      browserId: ID,
+      values: [V1],
+    });
     expect(readBinding(['a=1', `acf-oauth=${ID}`], plain)).toEqual({ cookies: 'one', browserId: ID, values: [] });
-    expect(readBinding(`x-acf-oauth=${ID}.${V2}; acf-oauth=${ID}.${V1}; acf-oauth-2=${ID}.${V2}`, plain).values).toEqual([V1]);
+    expect(
+      readBinding(`x-acf-oauth=${ID}.${V2}; acf-oauth=${ID}.${V1}; acf-oauth-2=${ID}.${V2}`, plain).values,
+    ).toEqual([V1]);
     expect(readBinding(`__Host-acf-connect.oauth=${ID}.${V1}`, secure).values).toEqual([V1]);
     // The http name is part of the https one, and the reverse is another cookie.
     expect(readBinding(`__Host-acf-oauth=${ID}.${V1}`, plain).cookies).toBe('none');
@@ -71,7 +85,10 @@ describe('browser binding cookie', () => {
     expect(readBinding(`other=${ID}.${V1}`, plain).cookies).toBe('none');
     expect(readBinding('acf-oauth', plain).cookies).toBe('none');
     expect(readBinding(`\u00a0acf-oauth=${ID}.${V1}`, plain).cookies).toBe('none');
-    expect(readBinding(`acf-oauth=${ID}.${V1}; acf-oauth=${ID}.${V2}`, plain)).toEqual({ cookies: 'several', values: [] });
+    expect(readBinding(`acf-oauth=${ID}.${V1}; acf-oauth=${ID}.${V2}`, plain)).toEqual({
+      cookies: 'several',
+      values: [],
+    });
     expect(readBinding(`acf-oauth=${ID}.${V1}; acf-oauth=${ID}.${V1}`, plain).cookies).toBe('several');
     expect(readBinding([`acf-oauth=${ID}.${V1}`, `acf-oauth=${ID}`], plain).cookies).toBe('several');
     expect(readBinding(`acf-oauth=${ID}.${V1}`, secure).cookies).toBe('none');
@@ -79,7 +96,10 @@ describe('browser binding cookie', () => {
 
   it('skips each malformed part on its own, keeps each value once, and only the newest ten', () => {
     expect(readBinding(`acf-oauth=${ID}x.${V1}`, plain)).toEqual({ cookies: 'one', values: [V1] });
-    expect(readBinding(`acf-oauth=.${V1}..${V2}!.${V2.slice(1)}.${V3}`, plain)).toEqual({ cookies: 'one', values: [V1, V3] });
+    expect(readBinding(`acf-oauth=.${V1}..${V2}!.${V2.slice(1)}.${V3}`, plain)).toEqual({
+      cookies: 'one',
+      values: [V1, V3],
+    });
     expect(readBinding(`acf-oauth=${ID}.${V1}.${V2}.${V1}`, plain).values).toEqual([V2, V1]);
     expect(readBinding('acf-oauth=', plain)).toEqual({ cookies: 'one', values: [] });
     expect(readBinding(`acf-oauth="${ID}.${V1}"`, plain)).toEqual({ cookies: 'one', values: [] });
@@ -90,18 +110,31 @@ describe('browser binding cookie', () => {
   it('appends a minted value after authorize, and drops the spent one after a callback', () => {
     const presented = readBinding(`acf-oauth=${ID}.${V1}.${V2}`, plain);
     const flags = 'HttpOnly; SameSite=Lax';
-    expect(bindingCookieAfterAuthorize(plain, presented, ID, V3)).toBe(`acf-oauth=${ID}.${V1}.${V2}.${V3}; Path=/; Max-Age=600; ${flags}`);
-    expect(bindingCookieAfterCallback(plain, presented, V1)).toBe(`acf-oauth=${ID}.${V2}; Path=/; Max-Age=600; ${flags}`);
+    expect(bindingCookieAfterAuthorize(plain, presented, ID, V3)).toBe(
+      `acf-oauth=${ID}.${V1}.${V2}.${V3}; Path=/; Max-Age=600; ${flags}`,
+    );
+    expect(bindingCookieAfterCallback(plain, presented, V1)).toBe(
+      `acf-oauth=${ID}.${V2}; Path=/; Max-Age=600; ${flags}`,
+    );
     const last = readBinding(`acf-oauth=${ID}.${V1}`, plain);
     expect(bindingCookieAfterCallback(plain, last, V1)).toBe(`acf-oauth=; Path=/; Max-Age=0; ${flags}`);
-    const full = readBinding(`acf-oauth=${ID}.${Array.from({ length: 10 }, (_, i) => `${'w'.repeat(42)}${i}`).join('.')}`, plain);
+    const full = readBinding(
+      `acf-oauth=${ID}.${Array.from({ length: 10 }, (_, i) => `${'w'.repeat(42)}${i}`).join('.')}`,
+      plain,
+    );
     const after = readBinding(bindingCookieAfterAuthorize(plain, full, ID, V3).split(';')[0], plain);
     expect(after.values).toHaveLength(MAX_BINDING_VALUES);
     expect(after.values[0]).toBe(`${'w'.repeat(42)}1`);
     expect(after.values.at(-1)).toBe(V3);
     // A cookie without a well-formed id keeps its other values under a fresh id.
-    const withoutId = bindingCookieAfterCallback(plain, readBinding(`acf-oauth=bad.${V1}.${V2}`, plain), V1).split(';')[0];
-    expect(readBinding(withoutId, plain)).toEqual({ cookies: 'one', browserId: expect.stringMatching(PART), values: [V2] });
+    const withoutId = bindingCookieAfterCallback(plain, readBinding(`acf-oauth=bad.${V1}.${V2}`, plain), V1).split(
+      ';',
+    )[0];
+    expect(readBinding(withoutId, plain)).toEqual({
+      cookies: 'one',
+      browserId: expect.stringMatching(PART),
+      values: [V2],
+    });
   });
 
   it('reads back what it writes: the browser id and the newest ten distinct values, in order', () => {
@@ -146,35 +179,54 @@ describe('browser binding cookie', () => {
   );
   const ourCookie = (name: string) =>
     fc
-      .tuple(fc.constantFrom('', ' ', '\t', '  ', '\u00a0'), fc.constantFrom('', ' ', '\t'), fc.array(part, { maxLength: 14 }))
+      .tuple(
+        fc.constantFrom('', ' ', '\t', '  ', '\u00a0'),
+        fc.constantFrom('', ' ', '\t'),
+        fc.array(part, { maxLength: 14 }),
+      )
       .map(([before, around, parts]) => `${before}${name}${around}=${around}${parts.join('.')}`);
   const otherCookie = (name: string) =>
     fc.oneof(
       fc.string({ maxLength: 40 }),
       fc.string({ unit: 'binary', maxLength: 40 }),
-      fc.constantFrom(`x-${name}=1`, `${name}-2=1`, `${name}`, `${name.toUpperCase()}=1`, '=', '', `__Host-${name}=1`, `${name}.x=1`),
+      fc.constantFrom(
+        `x-${name}=1`,
+        `${name}-2=1`,
+        `${name}`,
+        `${name.toUpperCase()}=1`,
+        '=',
+        '',
+        `__Host-${name}=1`,
+        `${name}.x=1`,
+      ),
       fc.tuple(fc.stringMatching(/^[a-z-]{1,8}$/), fc.string({ maxLength: 30 })).map(([k, v]) => `${k}=${v}`),
     );
   const header = (name: string) =>
-    fc.array(fc.oneof({ weight: 1, arbitrary: ourCookie(name) }, { weight: 3, arbitrary: otherCookie(name) }), { maxLength: 8 })
+    fc
+      .array(fc.oneof({ weight: 1, arbitrary: ourCookie(name) }, { weight: 3, arbitrary: otherCookie(name) }), {
+        maxLength: 8,
+      })
       .chain((segments) => fc.constantFrom(';', '; ', ' ;').map((separator) => segments.join(separator)));
 
   it('reads any Cookie header as the plain reading does, never throws, and returns only well-formed parts', () => {
     for (const cookie of [plain, secure]) {
       fc.assert(
-        fc.property(fc.oneof(header(cookie.name), fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })), (text) => {
-          const read = readBinding(text, cookie);
-          expect(read).toEqual(reference(text, cookie.name));
-          for (const value of [...read.values, ...(read.browserId === undefined ? [] : [read.browserId])]) {
-            expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
-          }
-          expect(read.values.length).toBeLessThanOrEqual(MAX_BINDING_VALUES);
-          // Our cookie is found exactly when it is present once.
-          const named = (segment: string) =>
-            segment.includes('=') && segment.split('=')[0]!.replace(/^[ \t]+|[ \t]+$/g, '') === cookie.name;
-          const count = text.split(';').filter(named).length;
-          expect(read.cookies).toBe(count === 0 ? 'none' : count === 1 ? 'one' : 'several');
-        }),
+        fc.property(
+          fc.oneof(header(cookie.name), fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 })),
+          (text) => {
+            const read = readBinding(text, cookie);
+            expect(read).toEqual(reference(text, cookie.name));
+            for (const value of [...read.values, ...(read.browserId === undefined ? [] : [read.browserId])]) {
+              expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+            }
+            expect(read.values.length).toBeLessThanOrEqual(MAX_BINDING_VALUES);
+            // Our cookie is found exactly when it is present once.
+            const named = (segment: string) =>
+              segment.includes('=') && segment.split('=')[0]!.replace(/^[ \t]+|[ \t]+$/g, '') === cookie.name;
+            const count = text.split(';').filter(named).length;
+            expect(read.cookies).toBe(count === 0 ? 'none' : count === 1 ? 'one' : 'several');
+          },
+        ),
         runs(2000),
       );
     }
@@ -237,10 +289,13 @@ describe('browser binding cookie', () => {
 
   it('does work bounded by a small multiple of the header length for any header', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(header(plain.name), fc.constantFrom(';', '=', ' ', '.', 'acf-oauth')), { maxLength: 40 }), (chunks) => {
-        const text = chunks.join('');
-        expect(work(text)).toBeLessThanOrEqual(8 * text.length + 16);
-      }),
+      fc.property(
+        fc.array(fc.oneof(header(plain.name), fc.constantFrom(';', '=', ' ', '.', 'acf-oauth')), { maxLength: 40 }),
+        (chunks) => {
+          const text = chunks.join('');
+          expect(work(text)).toBeLessThanOrEqual(8 * text.length + 16);
+        },
+      ),
       runs(500),
     );
   });

@@ -88,7 +88,10 @@ export type CookieText = Pick<string, 'length' | 'indexOf' | 'includes' | 'charC
  *   domain may set, cannot pose as ours.
  * - Linear in the header's length: each `;`, `=` and `.` is looked for once, `=` only inside the current segment.
  */
-export function readBinding(cookieHeader: string | string[] | undefined, cookie: BrowserBindingCookie): PresentedBinding {
+export function readBinding(
+  cookieHeader: string | string[] | undefined,
+  cookie: BrowserBindingCookie,
+): PresentedBinding {
   const header = Array.isArray(cookieHeader) ? cookieHeader.join('; ') : cookieHeader;
   return header ? scanBindingCookie(header, cookie.name) : NO_BINDING;
 }
@@ -100,7 +103,7 @@ export function scanBindingCookie(header: CookieText, name: string): PresentedBi
   let valueEnd = -1;
   // The first '=' at or after the current segment's start; searched for again only once the segments pass it.
   let equals = -2;
-  for (let start = 0; start < header.length; ) {
+  for (let start = 0; start < header.length;) {
     let end = header.indexOf(';', start);
     if (end < 0) end = header.length;
     if (equals !== -1 && equals < start) equals = header.indexOf('=', start);
@@ -148,7 +151,11 @@ export function newBinding(): string {
  * `Set-Cookie` for the browser id and binding values, keeping the newest {@link MAX_BINDING_VALUES}; with no
  * value left, the cookie is deleted (the id bounds pending flows only, and there are none left to bound).
  */
-export function serializeBindingCookie(cookie: BrowserBindingCookie, browserId: string, values: readonly string[]): string {
+export function serializeBindingCookie(
+  cookie: BrowserBindingCookie,
+  browserId: string,
+  values: readonly string[],
+): string {
   if (values.length === 0) return `${cookie.name}=${cookie.expiredAttributes}`;
   const kept = values.length > MAX_BINDING_VALUES ? values.slice(-MAX_BINDING_VALUES) : values;
   return `${cookie.name}=${browserId}.${kept.join('.')}${cookie.attributes}`;
@@ -172,7 +179,11 @@ export function bindingCookieAfterAuthorize(
  * `Set-Cookie` after a callback spent the flow whose binding value was `spent`: the other values stay (under a
  * fresh browser id if the cookie had none well-formed); with none left, the cookie is deleted.
  */
-export function bindingCookieAfterCallback(cookie: BrowserBindingCookie, presented: PresentedBinding, spent: string): string {
+export function bindingCookieAfterCallback(
+  cookie: BrowserBindingCookie,
+  presented: PresentedBinding,
+  spent: string,
+): string {
   const rest = presented.values.filter((value) => value !== spent);
   return serializeBindingCookie(cookie, rest.length === 0 ? '' : (presented.browserId ?? newBinding()), rest);
 }

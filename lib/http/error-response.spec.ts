@@ -10,13 +10,17 @@ import { toFlowErrorBody } from './error-response.js';
 
 describe('toFlowErrorBody', () => {
   it('answers store failures with the stable code and a fixed sentence, never the store wording', () => {
-    const redis = new StoreUnavailableError('RedisStateStore: "save" failed: Redis could not be reached (ioredis gave up retrying).');
+    const redis = new StoreUnavailableError(
+      'RedisStateStore: "save" failed: Redis could not be reached (ioredis gave up retrying).',
+    );
     expect(toFlowErrorBody(redis)).toEqual({
       statusCode: 503,
       error: 'store_unavailable',
       message: 'The service is temporarily unavailable; try again in a moment.',
     });
-    const full = new StateStoreFullError('The state store holds its maximum of 100000 pending authorizations; try again later.');
+    const full = new StateStoreFullError(
+      'The state store holds its maximum of 100000 pending authorizations; try again later.',
+    );
     expect(toFlowErrorBody(full)).toEqual({
       statusCode: 503,
       error: 'state_store_full',
@@ -29,7 +33,11 @@ describe('toFlowErrorBody', () => {
       'bit\r\nbucket',
       'No OAuth provider named "bit\r\nbucket" is configured (configured: github, internal-sso).',
     );
-    expect(toFlowErrorBody(unknown)).toEqual({ statusCode: 404, error: 'unknown_provider', message: 'No such OAuth provider.' });
+    expect(toFlowErrorBody(unknown)).toEqual({
+      statusCode: 404,
+      error: 'unknown_provider',
+      message: 'No such OAuth provider.',
+    });
   });
 
   it("keeps the token errors' own messages, which quote nothing of the provider's answer", () => {
@@ -39,8 +47,16 @@ describe('toFlowErrorBody', () => {
       400,
       'The token request was rejected by the provider (HTTP 400).',
     );
-    expect(toFlowErrorBody(rejected)).toEqual({ statusCode: 502, error: 'token_request_error', message: rejected.message });
-    const timeout = new TokenEndpointError('timeout', undefined, 'The token request failed: no complete response within 300 ms.');
+    expect(toFlowErrorBody(rejected)).toEqual({
+      statusCode: 502,
+      error: 'token_request_error',
+      message: rejected.message,
+    });
+    const timeout = new TokenEndpointError(
+      'timeout',
+      undefined,
+      'The token request failed: no complete response within 300 ms.',
+    );
     expect(toFlowErrorBody(timeout)).toMatchObject({ statusCode: 504, error: 'token_endpoint_error' });
   });
 });

@@ -1,6 +1,10 @@
 import { HttpStatus, Logger } from '@nestjs/common';
 import { SAFE_ERROR_CODE } from '../auth-code-flow.constants.js';
-import { PUBLIC_STATE_STORE_FULL, PUBLIC_STORE_UNAVAILABLE, PUBLIC_UNKNOWN_PROVIDER } from '../auth-code-flow.messages.js';
+import {
+  PUBLIC_STATE_STORE_FULL,
+  PUBLIC_STORE_UNAVAILABLE,
+  PUBLIC_UNKNOWN_PROVIDER,
+} from '../auth-code-flow.messages.js';
 import {
   AuthCodeFlowError,
   AuthorizationError,
@@ -39,7 +43,8 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     const statusCode = error.error === 'access_denied' ? HttpStatus.FORBIDDEN : HttpStatus.BAD_REQUEST;
     return { statusCode, error: code, message: error.message };
   }
-  if (error instanceof TokenRequestError) return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
+  if (error instanceof TokenRequestError)
+    return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   if (error instanceof TokenEndpointError) {
     const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
     return { statusCode, error: error.code, message: error.message };
@@ -53,7 +58,15 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
   if (error instanceof UnknownProviderError) {
     return { statusCode: HttpStatus.NOT_FOUND, error: error.code, message: PUBLIC_UNKNOWN_PROVIDER };
   }
-  if (error instanceof AuthCodeFlowError) return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
-  logger.error(`Unexpected failure in the OAuth routes: ${error instanceof Error ? error.name : typeof error}`, error instanceof Error ? error.stack : undefined);
-  return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, error: 'internal_error', message: 'The authorization could not be completed.' };
+  if (error instanceof AuthCodeFlowError)
+    return { statusCode: HttpStatus.BAD_REQUEST, error: error.code, message: error.message };
+  logger.error(
+    `Unexpected failure in the OAuth routes: ${error instanceof Error ? error.name : typeof error}`,
+    error instanceof Error ? error.stack : undefined,
+  );
+  return {
+    statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
+    error: 'internal_error',
+    message: 'The authorization could not be completed.',
+  };
 }

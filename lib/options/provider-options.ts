@@ -40,8 +40,15 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
 
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
 const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
-  'authorization', 'content-type', 'content-length', 'content-encoding', 'transfer-encoding',
-  'accept', 'accept-encoding', 'host', 'connection',
+  'authorization',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+  'host',
+  'connection',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
@@ -74,11 +81,15 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   const pkce = optionalBoolean(raw.pkce, `${at}.pkce`, problems) ?? true;
   const postFormData = optionalBoolean(raw.postFormData, `${at}.postFormData`, problems) ?? true;
   const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
-  const requireIssuerParameter = optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
+  const requireIssuerParameter =
+    optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
   if (requireIssuerParameter && issuer === undefined) problems.push(`${at}.requireIssuerParameter needs ${at}.issuer`);
-  const allowUnverifiedIssuer = optionalBoolean(raw.allowUnverifiedIssuer, `${at}.allowUnverifiedIssuer`, problems) ?? false;
+  const allowUnverifiedIssuer =
+    optionalBoolean(raw.allowUnverifiedIssuer, `${at}.allowUnverifiedIssuer`, problems) ?? false;
   if (allowUnverifiedIssuer && issuer !== undefined) {
-    problems.push(`${at}.allowUnverifiedIssuer cannot be combined with ${at}.issuer: with an issuer, every iss is checked against it`);
+    problems.push(
+      `${at}.allowUnverifiedIssuer cannot be combined with ${at}.issuer: with an issuer, every iss is checked against it`,
+    );
   }
   optionalFunction(raw.normalizeTokenResponse, `${at}.normalizeTokenResponse`, problems);
 
@@ -94,17 +105,28 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
     }
   }
 
-  const authorizationParams = stringRecord(raw.authorizationParams, `${at}.authorizationParams`, problems, (key, value) => {
-    if (typeof value !== 'string') return 'must be a string';
-    if (RESERVED_AUTHORIZATION_PARAMS.has(key)) return 'is set by the flow manager and cannot be configured';
-    return undefined;
-  });
-  const tokenRequestHeaders = stringRecord(raw.tokenRequestHeaders, `${at}.tokenRequestHeaders`, problems, (name, value) => {
-    if (!HEADER_NAME.test(name)) return 'is not a valid header name';
-    if (RESERVED_TOKEN_REQUEST_HEADERS.has(name.toLowerCase())) return 'is set by the flow manager and cannot be configured';
-    if (typeof value !== 'string' || /[\r\n\0]/.test(value)) return 'must be a string without line breaks';
-    return undefined;
-  });
+  const authorizationParams = stringRecord(
+    raw.authorizationParams,
+    `${at}.authorizationParams`,
+    problems,
+    (key, value) => {
+      if (typeof value !== 'string') return 'must be a string';
+      if (RESERVED_AUTHORIZATION_PARAMS.has(key)) return 'is set by the flow manager and cannot be configured';
+      return undefined;
+    },
+  );
+  const tokenRequestHeaders = stringRecord(
+    raw.tokenRequestHeaders,
+    `${at}.tokenRequestHeaders`,
+    problems,
+    (name, value) => {
+      if (!HEADER_NAME.test(name)) return 'is not a valid header name';
+      if (RESERVED_TOKEN_REQUEST_HEADERS.has(name.toLowerCase()))
+        return 'is set by the flow manager and cannot be configured';
+      if (typeof value !== 'string' || /[\r\n\0]/.test(value)) return 'must be a string without line breaks';
+      return undefined;
+    },
+  );
 
   const endpoint = (path: string | undefined, field: string) => {
     if (baseUri === undefined || path === undefined) return undefined;

@@ -1,16 +1,30 @@
 import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_STATE_TTL_SECONDS } from '../auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
-import type { AuthCodeFlowModuleOptions, TokenTransportName } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type {
+  AuthCodeFlowModuleOptions,
+  TokenTransportName,
+} from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { AuthCodeFlowRequest } from '../interfaces/auth-code-flow-request.interface.js';
 import { isRecord } from '../utils/is-record.util.js';
 import { asUserId } from '../utils/user-id.util.js';
 import { crossProviderProblems } from './cross-provider-checks.js';
 import { resolveProvider } from './provider-options.js';
 import type { RegistrationFacts } from './registration-facts.interface.js';
-import type { ResolvedModuleOptions, ResolvedProviderConfig, ResolvedRoutesOptions } from './resolved-options.interface.js';
+import type {
+  ResolvedModuleOptions,
+  ResolvedProviderConfig,
+  ResolvedRoutesOptions,
+} from './resolved-options.interface.js';
 import { registrationRoutesProblems, resolveRegisteredRoutes } from './routes-options.js';
-import { knownKeys, objectWithMethods, optionalBoolean, optionalFunction, positiveInteger, unknownKeys } from './validators.util.js';
+import {
+  knownKeys,
+  objectWithMethods,
+  optionalBoolean,
+  optionalFunction,
+  positiveInteger,
+  unknownKeys,
+} from './validators.util.js';
 
 const TOKEN_TRANSPORTS: readonly TokenTransportName[] = ['node-http', 'http-service'];
 
@@ -43,9 +57,13 @@ export function defaultResolveUser(request: AuthCodeFlowRequest): string | undef
 export function registrationProblems(providerNames: unknown, routes: unknown): string[] {
   const problems: string[] = [];
   const validNames =
-    Array.isArray(providerNames) && providerNames.length > 0 && providerNames.every((name) => typeof name === 'string' && name !== '');
+    Array.isArray(providerNames) &&
+    providerNames.length > 0 &&
+    providerNames.every((name) => typeof name === 'string' && name !== '');
   if (!validNames) {
-    problems.push('providerNames must be a non-empty array of provider names (forRootAsync needs them before the factory runs)');
+    problems.push(
+      'providerNames must be a non-empty array of provider names (forRootAsync needs them before the factory runs)',
+    );
   }
   registrationRoutesProblems(routes, problems);
   return problems;
@@ -57,18 +75,27 @@ export function registrationProblems(providerNames: unknown, routes: unknown): s
  */
 export function resolveOptions(options: unknown, registered: RegistrationFacts = {}): ResolvedModuleOptions {
   const problems: string[] = [];
-  if (!isRecord(options)) throw new AuthCodeFlowConfigError(['options must be an object'], INVALID_OPTIONS(['options must be an object']));
+  if (!isRecord(options))
+    throw new AuthCodeFlowConfigError(['options must be an object'], INVALID_OPTIONS(['options must be an object']));
   unknownKeys(options, MODULE_KEYS, '', problems);
 
   const providers = resolveProviders(options.providers, registered.providerNames, problems);
 
-  const stateTtlSeconds = positiveInteger(options.stateTtlSeconds, 'stateTtlSeconds', DEFAULT_STATE_TTL_SECONDS, problems);
+  const stateTtlSeconds = positiveInteger(
+    options.stateTtlSeconds,
+    'stateTtlSeconds',
+    DEFAULT_STATE_TTL_SECONDS,
+    problems,
+  );
   const httpTimeoutMs = positiveInteger(options.httpTimeoutMs, 'httpTimeoutMs', DEFAULT_HTTP_TIMEOUT_MS, problems);
   const transport = options.tokenTransport;
   const isTransport = (value: unknown) =>
-    TOKEN_TRANSPORTS.includes(value as TokenTransportName) || typeof (value as { post?: unknown } | null)?.post === 'function';
+    TOKEN_TRANSPORTS.includes(value as TokenTransportName) ||
+    typeof (value as { post?: unknown } | null)?.post === 'function';
   if (transport !== undefined && !isTransport(transport)) {
-    problems.push(`tokenTransport must be one of ${TOKEN_TRANSPORTS.join(', ')}, or an object with a post(request) method`);
+    problems.push(
+      `tokenTransport must be one of ${TOKEN_TRANSPORTS.join(', ')}, or an object with a post(request) method`,
+    );
   }
   objectWithMethods(options.stateStore, 'stateStore', ['save', 'peek', 'consume'], problems);
   objectWithMethods(options.tokenStore, 'tokenStore', ['get', 'set', 'delete'], problems);
@@ -105,7 +132,9 @@ function resolveProviders(
   }
   for (const [name, options] of Object.entries(raw)) {
     if (!PROVIDER_NAME.test(name)) {
-      problems.push(`providers.${name}: the provider name must be 1-64 letters, digits, "-" or "_", starting with a letter or digit`);
+      problems.push(
+        `providers.${name}: the provider name must be 1-64 letters, digits, "-" or "_", starting with a letter or digit`,
+      );
       continue;
     }
     const resolved = resolveProvider(name, options, problems);

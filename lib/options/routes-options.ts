@@ -16,12 +16,16 @@ const ROUTES_KEYS = knownKeys<RoutesOptions>({
 });
 /** What `forRootAsync` needs of the routes before its factory runs. */
 const REGISTRATION_ROUTES_KEYS = knownKeys<Pick<RoutesOptions, 'path' | 'guard'>>({ path: true, guard: true });
-const GUARD_PROBLEM = 'routes.guard must be AuthCodeFlowGuard or a class that extends it (the app\'s other guards go in routes.guards)';
+const GUARD_PROBLEM =
+  "routes.guard must be AuthCodeFlowGuard or a class that extends it (the app's other guards go in routes.guards)";
 const ROUTE_PATH = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/;
 
 /** Whether `value` is `AuthCodeFlowGuard` or a class that extends it. */
 export function isAuthCodeFlowGuardClass(value: unknown): value is AuthCodeFlowGuardClass {
-  return typeof value === 'function' && typeof (value as Partial<AuthCodeFlowGuardClass>)[AUTH_CODE_FLOW_GUARD_BASE] === 'function';
+  return (
+    typeof value === 'function' &&
+    typeof (value as Partial<AuthCodeFlowGuardClass>)[AUTH_CODE_FLOW_GUARD_BASE] === 'function'
+  );
 }
 
 /** A guard class as the resolved options keep it: undefined for `AuthCodeFlowGuard` itself. */
@@ -68,7 +72,8 @@ export function resolveRegisteredRoutes(
   if (routesPath === false) {
     if (raw === undefined || raw === false) return false;
     const routes = resolveRoutes(raw, { path: DEFAULT_ROUTES_PATH }, problems);
-    if (routes !== undefined) problems.push('routes: the module was registered with routes: false, so the factory cannot enable them');
+    if (routes !== undefined)
+      problems.push('routes: the module was registered with routes: false, so the factory cannot enable them');
     return routes;
   }
   const routes = resolveRoutes(raw, { path: routesPath ?? DEFAULT_ROUTES_PATH, guard: routesGuard }, problems);
@@ -112,7 +117,8 @@ function resolveRoutes(
   const allowAnonymous = optionalBoolean(routes.allowAnonymous, 'routes.allowAnonymous', problems) ?? false;
   let guards: ResolvedRoutesOptions['guards'] = [];
   if (routes.guards !== undefined) {
-    const isGuard = (guard: unknown) => typeof guard === 'function' || (isRecord(guard) && typeof guard.canActivate === 'function');
+    const isGuard = (guard: unknown) =>
+      typeof guard === 'function' || (isRecord(guard) && typeof guard.canActivate === 'function');
     if (!Array.isArray(routes.guards) || !routes.guards.every(isGuard)) {
       problems.push('routes.guards must be an array of guard classes or guard instances');
     } else {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { AuthCodeFlowModuleOptions, RoutesOptions } from '../interfaces/auth-code-flow-module-options.interface.js';
+import type {
+  AuthCodeFlowModuleOptions,
+  RoutesOptions,
+} from '../interfaces/auth-code-flow-module-options.interface.js';
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { PROVIDER_KEYS } from './provider-options.js';
 import { knownKeys, unknownKeys } from './validators.util.js';
@@ -24,9 +27,23 @@ describe('knownKeys', () => {
     // @ts-expect-error: the interface is given, never inferred from the keys
     knownKeys({ required: true });
     // @ts-expect-error: FlowManagerOptions has more keys than these
-    knownKeys<FlowManagerOptions>({ baseUri: true, authorizationPath: true, accessTokenPath: true, clientId: true, redirectUri: true });
-    // @ts-expect-error: RoutesOptions has no `prefix`
-    knownKeys<RoutesOptions>({ path: true, successRedirect: true, failureRedirect: true, allowAnonymous: true, guards: true, guard: true, prefix: true });
+    knownKeys<FlowManagerOptions>({
+      baseUri: true,
+      authorizationPath: true,
+      accessTokenPath: true,
+      clientId: true,
+      redirectUri: true,
+    });
+    knownKeys<RoutesOptions>({
+      path: true,
+      successRedirect: true,
+      failureRedirect: true,
+      allowAnonymous: true,
+      guards: true,
+      guard: true,
+      // @ts-expect-error: RoutesOptions has no `prefix`
+      prefix: true,
+    });
     // @ts-expect-error: AuthCodeFlowModuleOptions has more keys than these
     knownKeys<AuthCodeFlowModuleOptions>({ providers: true });
   });
@@ -35,7 +52,12 @@ describe('knownKeys', () => {
 describe('unknownKeys', () => {
   it('names each unknown key, with a hint for one that differs from a known key only in case, "-" or "_"', () => {
     const problems: string[] = [];
-    unknownKeys({ clientID: 'x', client_secret: 'y', colour: 'z', clientId: 'ok' }, PROVIDER_KEYS, 'providers.p.', problems);
+    unknownKeys(
+      { clientID: 'x', client_secret: 'y', colour: 'z', clientId: 'ok' },
+      PROVIDER_KEYS,
+      'providers.p.',
+      problems,
+    );
     expect(problems).toEqual([
       'providers.p.clientID is not a known option (did you mean clientId?)',
       'providers.p.client_secret is not a known option (did you mean clientSecret?)',

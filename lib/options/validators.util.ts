@@ -15,7 +15,12 @@ export function knownKeys<T extends object>(keys: KeyRecord<NoInfer<T>>): Readon
   return new Set(Object.keys(keys));
 }
 
-export function unknownKeys(value: Record<string, unknown>, known: ReadonlySet<string>, prefix: string, problems: string[]): void {
+export function unknownKeys(
+  value: Record<string, unknown>,
+  known: ReadonlySet<string>,
+  prefix: string,
+  problems: string[],
+): void {
   for (const key of Object.keys(value)) {
     if (!known.has(key)) problems.push(`${prefix}${key.slice(0, 64)} is not a known option${suggestion(key, known)}`);
   }
@@ -69,7 +74,8 @@ export function positiveInteger(value: unknown, path: string, fallback: number, 
 export function objectWithMethods(value: unknown, path: string, methods: readonly string[], problems: string[]): void {
   if (value === undefined) return;
   const missing = isRecord(value) ? methods.filter((method) => typeof value[method] !== 'function') : methods;
-  if (missing.length > 0) problems.push(`${path} must implement ${methods.join(', ')} (missing: ${missing.join(', ')})`);
+  if (missing.length > 0)
+    problems.push(`${path} must implement ${methods.join(', ')} (missing: ${missing.join(', ')})`);
 }
 
 /** An optional object of strings; `problemOf` names what is wrong with one entry, if anything. */
@@ -127,7 +133,12 @@ function secureHttpUrl(
 }
 
 /** An endpoint the client sends secrets to, normalised by the URL parser. */
-export function endpointUrl(value: unknown, path: string, allowInsecure: boolean, problems: string[]): string | undefined {
+export function endpointUrl(
+  value: unknown,
+  path: string,
+  allowInsecure: boolean,
+  problems: string[],
+): string | undefined {
   return secureHttpUrl(value, path, allowInsecure, problems)?.url.href;
 }
 
@@ -135,7 +146,12 @@ export function endpointUrl(value: unknown, path: string, allowInsecure: boolean
  * The redirect URI, kept as given: the provider compares it exactly (RFC 9700 §4.1.3). No fragment; and
  * https off loopback, since the code travels in it (RFC 6749 §3.1.2.1, RFC 9700 §4.1.1).
  */
-export function redirectUrl(value: unknown, path: string, allowInsecure: boolean, problems: string[]): string | undefined {
+export function redirectUrl(
+  value: unknown,
+  path: string,
+  allowInsecure: boolean,
+  problems: string[],
+): string | undefined {
   const notes = { insecure: ': the code would travel in clear text', fragment: ' (RFC 6749 §3.1.2)' };
   return secureHttpUrl(value, path, allowInsecure, problems, notes)?.text;
 }

@@ -1,5 +1,11 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, requireSecretUnlessPublic, type PresetOptions } from './preset.util.js';
+import {
+  applyPreset,
+  assertPresetInput,
+  commonProblems,
+  requireSecretUnlessPublic,
+  type PresetOptions,
+} from './preset.util.js';
 
 /**
  * Discord.

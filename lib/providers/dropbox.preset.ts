@@ -24,7 +24,8 @@ export interface DropboxPresetOptions extends PresetOptions {
  */
 export function dropbox(options: DropboxPresetOptions): FlowManagerOptions {
   const problems = commonProblems('dropbox', options, ['offline']);
-  if (options.offline !== undefined && typeof options.offline !== 'boolean') problems.push('offline must be true or false');
+  if (options.offline !== undefined && typeof options.offline !== 'boolean')
+    problems.push('offline must be true or false');
   assertPresetInput('dropbox', problems);
   return applyPreset(
     {

@@ -1,5 +1,11 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commonProblems, requireSecretUnlessPublic, type PresetOptions } from './preset.util.js';
+import {
+  applyPreset,
+  assertPresetInput,
+  commonProblems,
+  requireSecretUnlessPublic,
+  type PresetOptions,
+} from './preset.util.js';
 
 export interface EntraIdPresetOptions extends PresetOptions {
   /**
@@ -31,8 +37,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function entraId(options: EntraIdPresetOptions): FlowManagerOptions {
   const problems = commonProblems('entraId', options, ['tenant']);
   const tenant: unknown = (options as Partial<EntraIdPresetOptions>).tenant;
-  if (tenant === undefined || tenant === '') problems.push('tenant is required: a tenant id, a verified domain, or common, organizations or consumers');
-  else if (typeof tenant !== 'string' || !TENANT.test(tenant)) problems.push('tenant must be a tenant id (GUID), a domain name, or common, organizations or consumers');
+  if (tenant === undefined || tenant === '')
+    problems.push('tenant is required: a tenant id, a verified domain, or common, organizations or consumers');
+  else if (typeof tenant !== 'string' || !TENANT.test(tenant))
+    problems.push('tenant must be a tenant id (GUID), a domain name, or common, organizations or consumers');
   requireSecretUnlessPublic(options, 'Entra ID web apps authenticate with a client secret', problems);
   assertPresetInput('entraId', problems);
   const baseUri = (options.baseUri ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');

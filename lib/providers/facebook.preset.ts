@@ -1,6 +1,11 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import {
-  applyPreset, assertPresetInput, commonProblems, flattenErrorObject, requireSecret, type PresetOptions,
+  applyPreset,
+  assertPresetInput,
+  commonProblems,
+  flattenErrorObject,
+  requireSecret,
+  type PresetOptions,
 } from './preset.util.js';
 
 export interface FacebookPresetOptions extends PresetOptions {
@@ -27,7 +32,8 @@ export interface FacebookPresetOptions extends PresetOptions {
 export function facebook(options: FacebookPresetOptions): FlowManagerOptions {
   const problems = commonProblems('facebook', options, ['graphVersion']);
   const version = options.graphVersion ?? 'v23.0';
-  if (typeof version !== 'string' || !/^v\d{1,3}\.\d{1,3}$/.test(version)) problems.push('graphVersion must look like v23.0');
+  if (typeof version !== 'string' || !/^v\d{1,3}\.\d{1,3}$/.test(version))
+    problems.push('graphVersion must look like v23.0');
   requireSecret(options, 'the code exchange authenticates with the app secret', problems);
   assertPresetInput('facebook', problems);
   return applyPreset(

@@ -1,5 +1,12 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
-import { applyPreset, assertPresetInput, commaScopeToSpaces, commonProblems, requireSecret, type PresetOptions } from './preset.util.js';
+import {
+  applyPreset,
+  assertPresetInput,
+  commaScopeToSpaces,
+  commonProblems,
+  requireSecret,
+  type PresetOptions,
+} from './preset.util.js';
 
 /**
  * GitHub OAuth apps and GitHub apps (user access tokens); GitHub Enterprise Server with `baseUri`.

@@ -1,6 +1,11 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import {
-  applyPreset, assertPresetInput, commonProblems, isSecureUrl, requireSecretUnlessPublic, type PresetOptions,
+  applyPreset,
+  assertPresetInput,
+  commonProblems,
+  isSecureUrl,
+  requireSecretUnlessPublic,
+  type PresetOptions,
 } from './preset.util.js';
 
 /**

@@ -28,7 +28,8 @@ export interface GooglePresetOptions extends PresetOptions {
  */
 export function google(options: GooglePresetOptions): FlowManagerOptions {
   const problems = commonProblems('google', options, ['offline']);
-  if (options.offline !== undefined && typeof options.offline !== 'boolean') problems.push('offline must be true or false');
+  if (options.offline !== undefined && typeof options.offline !== 'boolean')
+    problems.push('offline must be true or false');
   requireSecret(options, 'Google web application clients authenticate with their client secret', problems);
   assertPresetInput('google', problems);
   const offline = options.offline ?? true;

@@ -24,7 +24,8 @@ type TokenBody = Record<string, unknown>;
 
 /** Throws an `AuthCodeFlowConfigError` naming the preset and every problem, when there is any. */
 export function assertPresetInput(provider: string, problems: readonly string[]): void {
-  if (problems.length > 0) throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS_OF(`${provider} preset`, problems));
+  if (problems.length > 0)
+    throw new AuthCodeFlowConfigError(problems, INVALID_OPTIONS_OF(`${provider} preset`, problems));
 }
 
 /**
@@ -39,8 +40,14 @@ export function commonProblems(provider: string, input: unknown, presetOnlyKeys:
   const { clientId, redirectUri, clientSecret } = fields;
   if (typeof clientId !== 'string' || clientId.trim() === '') problems.push('clientId is required');
   if (typeof redirectUri !== 'string' || redirectUri.trim() === '') problems.push('redirectUri is required');
-  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === '')) problems.push('clientSecret must be a non-empty string when given');
-  unknownKeys(fields, presetOnlyKeys.length === 0 ? PROVIDER_KEYS : new Set([...PROVIDER_KEYS, ...presetOnlyKeys]), '', problems);
+  if (clientSecret !== undefined && (typeof clientSecret !== 'string' || clientSecret === ''))
+    problems.push('clientSecret must be a non-empty string when given');
+  unknownKeys(
+    fields,
+    presetOnlyKeys.length === 0 ? PROVIDER_KEYS : new Set([...PROVIDER_KEYS, ...presetOnlyKeys]),
+    '',
+    problems,
+  );
   return problems;
 }
 
@@ -124,7 +131,14 @@ export function scopeArrayToString(body: TokenBody): TokenBody {
 /** A comma-delimited `scope` (GitHub, Slack) becomes space-delimited (RFC 6749 §3.3). */
 export function commaScopeToSpaces(body: TokenBody): TokenBody {
   if (typeof body.scope !== 'string' || !body.scope.includes(',')) return body;
-  return { ...body, scope: body.scope.split(',').map((item) => item.trim()).filter(Boolean).join(' ') };
+  return {
+    ...body,
+    scope: body.scope
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean)
+      .join(' '),
+  };
 }
 
 /**
@@ -134,7 +148,8 @@ export function commaScopeToSpaces(body: TokenBody): TokenBody {
 export function flattenErrorObject(body: TokenBody): TokenBody {
   const fields = body.error;
   if (!isRecord(fields)) return body;
-  const name = [fields.type, fields.code, fields.name].find((value) => typeof value === 'string' && value !== '') ??
+  const name =
+    [fields.type, fields.code, fields.name].find((value) => typeof value === 'string' && value !== '') ??
     (typeof fields.code === 'number' ? `error_${fields.code}` : 'invalid_request');
   const flat: TokenBody = { ...body, error: name };
   if (typeof fields.message === 'string') flat.error_description = fields.message;

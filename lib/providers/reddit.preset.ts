@@ -29,9 +29,11 @@ export interface RedditPresetOptions extends PresetOptions {
  */
 export function reddit(options: RedditPresetOptions): FlowManagerOptions {
   const problems = commonProblems('reddit', options, ['permanent', 'userAgent']);
-  if (options.permanent !== undefined && typeof options.permanent !== 'boolean') problems.push('permanent must be true or false');
+  if (options.permanent !== undefined && typeof options.permanent !== 'boolean')
+    problems.push('permanent must be true or false');
   requireSecret(options, 'web apps authenticate with HTTP Basic', problems);
-  if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || options.userAgent.trim() === '')) problems.push('userAgent must be a non-empty string');
+  if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || options.userAgent.trim() === ''))
+    problems.push('userAgent must be a non-empty string');
   assertPresetInput('reddit', problems);
   return applyPreset(
     {

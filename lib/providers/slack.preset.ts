@@ -1,7 +1,14 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { isRecord } from '../utils/is-record.util.js';
 import {
-  applyPreset, assertPresetInput, commaScopeToSpaces, commonProblems, joinScope, pipe, requireSecret, type PresetOptions,
+  applyPreset,
+  assertPresetInput,
+  commaScopeToSpaces,
+  commonProblems,
+  joinScope,
+  pipe,
+  requireSecret,
+  type PresetOptions,
 } from './preset.util.js';
 
 type TokenBody = Record<string, unknown>;
@@ -28,7 +35,12 @@ export function slackEnvelope(body: TokenBody): TokenBody {
 export function slackAuthedUser(body: TokenBody): TokenBody {
   let result = body;
   const user = body.authed_user;
-  if (typeof body.error !== 'string' && (body.access_token === undefined || body.access_token === '') && isRecord(user) && typeof user.access_token === 'string') {
+  if (
+    typeof body.error !== 'string' &&
+    (body.access_token === undefined || body.access_token === '') &&
+    isRecord(user) &&
+    typeof user.access_token === 'string'
+  ) {
     result = { ...body, access_token: user.access_token, token_type: user.token_type ?? 'user' };
     for (const key of ['scope', 'refresh_token', 'expires_in'] as const) {
       if (user[key] !== undefined) result[key] = user[key];
@@ -65,7 +77,11 @@ export function slack(options: SlackPresetOptions): FlowManagerOptions {
   if (empty(options.scope) && empty(options.userScope) && options.authorizationParams?.user_scope === undefined) {
     problems.push('scope (bot scopes) or userScope (user scopes) is required');
   }
-  if (options.userScope !== undefined && typeof options.userScope !== 'string' && !(Array.isArray(options.userScope) && options.userScope.every((s) => typeof s === 'string'))) {
+  if (
+    options.userScope !== undefined &&
+    typeof options.userScope !== 'string' &&
+    !(Array.isArray(options.userScope) && options.userScope.every((s) => typeof s === 'string'))
+  ) {
     problems.push('userScope must be a string or an array of strings');
   }
   assertPresetInput('slack', problems);

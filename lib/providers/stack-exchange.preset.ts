@@ -1,6 +1,11 @@
 import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import {
-  applyPreset, assertPresetInput, commonProblems, flattenErrorObject, requireSecret, type PresetOptions,
+  applyPreset,
+  assertPresetInput,
+  commonProblems,
+  flattenErrorObject,
+  requireSecret,
+  type PresetOptions,
 } from './preset.util.js';
 
 type TokenBody = Record<string, unknown>;

@@ -17,14 +17,17 @@ interface Linked {
 }
 /** The store's per-owner queues, walked oldest first, keyed by `[provider, owner]` as JSON. */
 const ownerIndex = (store: InMemoryStateStore) => {
-  const owners = (store as unknown as { owners: Map<string, Map<string, { oldest: Linked | undefined; size: number }>> }).owners;
+  const owners = (
+    store as unknown as { owners: Map<string, Map<string, { oldest: Linked | undefined; size: number }>> }
+  ).owners;
   const index = new Map<string, Set<string>>();
   for (const [provider, byOwner] of owners) {
     if (byOwner.size === 0) index.set(JSON.stringify([provider]), new Set());
     for (const [owner, queue] of byOwner) {
       const states = new Set<string>();
       for (let entry = queue.oldest; entry; entry = entry.ownerNewer) states.add(entry.state);
-      if (states.size !== queue.size) throw new Error(`the queue of ${owner} counts ${queue.size} but links ${states.size}`);
+      if (states.size !== queue.size)
+        throw new Error(`the queue of ${owner} counts ${queue.size} but links ${states.size}`);
       index.set(JSON.stringify([provider, owner]), states);
     }
   }
@@ -41,12 +44,18 @@ function invariantProblem(
 ): string {
   if (store.size !== entries.size) return `size ${store.size} but ${entries.size} entries`;
   if (store.size > maxEntries) return `${store.size} entries, above maxEntries`;
-  const order = (store as unknown as { order: { oldest: (Linked & { newer: Linked | undefined }) | undefined; size: number } }).order;
+  const order = (
+    store as unknown as { order: { oldest: (Linked & { newer: Linked | undefined }) | undefined; size: number } }
+  ).order;
   const linked: string[] = [];
   for (let entry = order.oldest; entry; entry = entry.newer as typeof entry) linked.push(entry.state);
   // The Map's own order is the save order too (a state saved again is deleted first), so both must agree.
-  if (linked.join() !== [...entries.keys()].join() || order.size !== entries.size) return `the save order links [${linked.join()}]`;
-  const owned = [...entries].filter(([, entry]) => entry.record.owner !== undefined).map(([state]) => state).sort();
+  if (linked.join() !== [...entries.keys()].join() || order.size !== entries.size)
+    return `the save order links [${linked.join()}]`;
+  const owned = [...entries]
+    .filter(([, entry]) => entry.record.owner !== undefined)
+    .map(([state]) => state)
+    .sort();
   const indexed = indexedStates(store).sort();
   if (owned.join() !== indexed.join()) return `index holds [${indexed.join()}], owned records are [${owned.join()}]`;
   for (const [key, states] of ownerIndex(store)) {
@@ -114,7 +123,9 @@ describe('InMemoryStateStore', () => {
     expect(store.size).toBe(3);
     expect(await store.peek('a')).toBeUndefined();
     expect(await store.peek('b')).toBeUndefined();
-    expect((await Promise.all(['c', 'd', 'e'].map((state) => store.consume(state)))).map((found) => found?.user)).toEqual(['c', 'd', 'e']);
+    expect(
+      (await Promise.all(['c', 'd', 'e'].map((state) => store.consume(state)))).map((found) => found?.user),
+    ).toEqual(['c', 'd', 'e']);
   });
 
   it('counts a state saved again as new, for the age of both bounds', async () => {
@@ -129,7 +140,7 @@ describe('InMemoryStateStore', () => {
     expect(indexedStates(store).sort()).toEqual(['a', 'c']);
   });
 
-  it('moves a state saved again under another owner out of its first owner\'s index', async () => {
+  it("moves a state saved again under another owner out of its first owner's index", async () => {
     const store = create();
     await store.save('s', record('ada', 'user:ada'), 100);
     await store.save('s', record('ada', 'browser:b'), 100);
@@ -137,7 +148,7 @@ describe('InMemoryStateStore', () => {
     expect([...ownerIndex(store).keys()]).toEqual([JSON.stringify(['p', 'browser:b'])]);
   });
 
-  it('evicts an owner\'s oldest beyond maxPendingPerOwner, per provider, and leaves other owners alone', async () => {
+  it("evicts an owner's oldest beyond maxPendingPerOwner, per provider, and leaves other owners alone", async () => {
     const store = create({ maxPendingPerOwner: 2 });
     await store.save('bob-1', record('bob', 'user:bob'), 100);
     await store.save('ada-1', record('ada', 'user:ada'), 100);
@@ -145,7 +156,8 @@ describe('InMemoryStateStore', () => {
     await store.save('ada-2', record('ada', 'user:ada'), 100);
     await store.save('ada-3', record('ada', 'user:ada'), 100);
     expect(await store.peek('ada-1')).toBeUndefined();
-    for (const state of ['bob-1', 'ada-other-provider', 'ada-2', 'ada-3']) expect(await store.peek(state)).toBeDefined();
+    for (const state of ['bob-1', 'ada-other-provider', 'ada-2', 'ada-3'])
+      expect(await store.peek(state)).toBeDefined();
     expect(store.size).toBe(4);
   });
 
@@ -186,8 +198,14 @@ describe('InMemoryStateStore', () => {
           ttl: fc.integer({ min: 1, max: 20 }),
         }),
       },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constantFrom('consume' as const, 'peek' as const), state: fc.nat(30) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 8_000 }) }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({ kind: fc.constantFrom('consume' as const, 'peek' as const), state: fc.nat(30) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 8_000 }) }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('sweep' as const) }) },
     );
     await fc.assert(
@@ -196,7 +214,11 @@ describe('InMemoryStateStore', () => {
         const entries = (store as unknown as { entries: Map<string, { record: PendingAuthorization }> }).entries;
         for (const next of steps) {
           if (next.kind === 'save') {
-            const [state, provider, owner] = [`s${next.state}`, `p${next.provider}`, next.owner === 0 ? undefined : `user:${next.owner}`];
+            const [state, provider, owner] = [
+              `s${next.state}`,
+              `p${next.provider}`,
+              next.owner === 0 ? undefined : `user:${next.owner}`,
+            ];
             // What the save must evict: the owner's oldest past its quota, else the store's oldest past maxEntries.
             const rest = [...entries.keys()].filter((key) => key !== state);
             const sameOwner = rest.filter((key) => {
@@ -247,7 +269,10 @@ describe('InMemoryStateStore', () => {
   it('names every problem of its options in one AuthCodeFlowConfigError', () => {
     expect(() => new InMemoryStateStore({ maxEntries: 0, maxPendingPerOwner: '10' } as never)).toThrow(
       expect.objectContaining({
-        problems: ['InMemoryStateStore: maxEntries must be a positive integer', 'InMemoryStateStore: maxPendingPerOwner must be a positive integer'],
+        problems: [
+          'InMemoryStateStore: maxEntries must be a positive integer',
+          'InMemoryStateStore: maxPendingPerOwner must be a positive integer',
+        ],
       }),
     );
   });

@@ -55,7 +55,11 @@ export class InMemoryStateStore implements StateStore {
   constructor(options: InMemoryStateStoreOptions = {}) {
     const problems: string[] = [];
     this.maxEntries = positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_STATE_STORE_MAX_ENTRIES, problems);
-    this.maxPendingPerOwner = positiveInteger('maxPendingPerOwner', options.maxPendingPerOwner ?? DEFAULT_MAX_PENDING_PER_OWNER, problems);
+    this.maxPendingPerOwner = positiveInteger(
+      'maxPendingPerOwner',
+      options.maxPendingPerOwner ?? DEFAULT_MAX_PENDING_PER_OWNER,
+      problems,
+    );
     assertValidOptions(STORE_NAME, problems);
     this.sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? 60_000);
     this.sweepTimer.unref();

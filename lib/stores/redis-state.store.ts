@@ -88,7 +88,12 @@ export class RedisStateStore implements StateStore {
     const resolved = resolveRedisStoreOptions(STORE_NAME, client, options, ['maxPendingPerOwner'], problems);
     const { maxPendingPerOwner } = resolved.options;
     this.maxPendingPerOwner = integerOption(
-      STORE_NAME, 'maxPendingPerOwner', maxPendingPerOwner, DEFAULT_MAX_PENDING_PER_OWNER, MAX_PENDING_PER_OWNER, problems,
+      STORE_NAME,
+      'maxPendingPerOwner',
+      maxPendingPerOwner,
+      DEFAULT_MAX_PENDING_PER_OWNER,
+      MAX_PENDING_PER_OWNER,
+      problems,
     );
     assertValidOptions(STORE_NAME, problems);
     this.commands = resolved.commands;
@@ -119,7 +124,9 @@ export class RedisStateStore implements StateStore {
     }
     const value = JSON.stringify({ v: STATE_VALUE_VERSION, record });
     const ttlMs = Math.max(1, Math.ceil(ttlSeconds * 1000));
-    await withDeadline(STORE_NAME, 'save', this.timeoutMs, () => this.commands.set(this.keyFor(state), value, 'PX', ttlMs));
+    await withDeadline(STORE_NAME, 'save', this.timeoutMs, () =>
+      this.commands.set(this.keyFor(state), value, 'PX', ttlMs),
+    );
     if (owner === undefined) return;
     // The quota is bookkeeping across keys, so it is not atomic with the SET above (one key per command
     // keeps Cluster working); single use, the security property, still rests on GETDEL alone. The SET is
@@ -130,7 +137,9 @@ export class RedisStateStore implements StateStore {
     const evicted = await withDeadline(STORE_NAME, 'save', this.timeoutMs, () =>
       OWNER_INDEX_SCRIPT.run(this.commands, index, sha256Base64url(state), Date.now(), ttlMs, this.maxPendingPerOwner),
     );
-    const keys = Array.isArray(evicted) ? evicted.filter((hash) => typeof hash === 'string' && STATE_HASH.test(hash)) : [];
+    const keys = Array.isArray(evicted)
+      ? evicted.filter((hash) => typeof hash === 'string' && STATE_HASH.test(hash))
+      : [];
     if (keys.length === 0) return;
     await withDeadline(STORE_NAME, 'save', this.timeoutMs, () =>
       Promise.all(keys.map((hash: string) => this.commands.del(`${this.keyPrefix}state:${hash}`))),
@@ -174,7 +183,8 @@ function decodeRecord(value: string): PendingAuthorization | undefined {
   const parsed = parseJson(value);
   if (!isRecord(parsed) || parsed.v !== STATE_VALUE_VERSION || !isRecord(parsed.record)) return undefined;
   const raw = parsed.record;
-  if (typeof raw.provider !== 'string' || typeof raw.createdAt !== 'number' || !Number.isFinite(raw.createdAt)) return undefined;
+  if (typeof raw.provider !== 'string' || typeof raw.createdAt !== 'number' || !Number.isFinite(raw.createdAt))
+    return undefined;
   const record: PendingAuthorization = { provider: raw.provider, createdAt: raw.createdAt };
   return copyOptionalFields(raw, record, OPTIONAL_STRING_FIELDS, 'string') ? record : undefined;
 }

@@ -81,7 +81,12 @@ export function resolveRedisStoreOptions(
     commands: client as RedisCommands,
     keyPrefix: keyPrefixOption(storeName, keyPrefix, problems),
     operationTimeoutMs: integerOption(
-      storeName, 'operationTimeoutMs', operationTimeoutMs, DEFAULT_REDIS_OPERATION_TIMEOUT_MS, MAX_OPERATION_TIMEOUT_MS, problems,
+      storeName,
+      'operationTimeoutMs',
+      operationTimeoutMs,
+      DEFAULT_REDIS_OPERATION_TIMEOUT_MS,
+      MAX_OPERATION_TIMEOUT_MS,
+      problems,
     ),
     options: given,
   };
@@ -106,7 +111,12 @@ function keyPrefixOption(storeName: string, keyPrefix: unknown, problems: string
  * The message names the store, the operation and a safe reason; the ioredis error is not attached
  * as `cause`, because ioredis puts the command's arguments (keys and values) on its errors.
  */
-export async function withDeadline<T>(storeName: string, operation: string, timeoutMs: number, command: () => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  storeName: string,
+  operation: string,
+  timeoutMs: number,
+  command: () => Promise<T>,
+): Promise<T> {
   let pending: Promise<T>;
   try {
     pending = command();
@@ -115,7 +125,10 @@ export async function withDeadline<T>(storeName: string, operation: string, time
   }
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(STORE_COMMAND_TIMED_OUT(storeName, operation, timeoutMs))), timeoutMs);
+    timer = setTimeout(
+      () => reject(new StoreUnavailableError(STORE_COMMAND_TIMED_OUT(storeName, operation, timeoutMs))),
+      timeoutMs,
+    );
   });
   const settled = pending.then(
     (value) => value,
@@ -144,10 +157,12 @@ export const STORE_COMMAND_FAILED = (storeName: string, operation: string, reaso
 export function describeRedisError(error: unknown): string {
   if (!(error instanceof Error)) return 'unexpected error';
   const code = (error as { code?: unknown }).code;
-  if (error.name === 'ReplyError') return `Redis answered with an error (${/^[A-Z][A-Z_-]*/.exec(error.message)?.[0] ?? 'ERR'})`;
+  if (error.name === 'ReplyError')
+    return `Redis answered with an error (${/^[A-Z][A-Z_-]*/.exec(error.message)?.[0] ?? 'ERR'})`;
   if (error.name === 'MaxRetriesPerRequestError') return 'Redis could not be reached (ioredis gave up retrying)';
   if (/connection is closed/i.test(error.message)) return 'the Redis connection is closed';
-  if (/enableOfflineQueue/.test(error.message)) return 'Redis is not connected (the client\'s offline queue is disabled)';
+  if (/enableOfflineQueue/.test(error.message))
+    return "Redis is not connected (the client's offline queue is disabled)";
   if (typeof code === 'string' && /^[A-Z][A-Z_]*$/.test(code)) return `Redis could not be reached (${code})`;
   return `Redis could not be used (${/^[A-Za-z]+$/.test(error.name) ? error.name : 'Error'})`;
 }

@@ -95,7 +95,14 @@ export class RedisTokenStore implements TokenStore {
     const extraKeys = ['maxTtlSeconds', 'encryption', 'onUnreadableValue'];
     const resolved = resolveRedisStoreOptions(STORE_NAME, client, options, extraKeys, problems);
     const { maxTtlSeconds, encryption, onUnreadableValue } = resolved.options;
-    const maxTtl = integerOption(STORE_NAME, 'maxTtlSeconds', maxTtlSeconds, DEFAULT_TOKEN_MAX_TTL_SECONDS, MAX_TTL_SECONDS, problems);
+    const maxTtl = integerOption(
+      STORE_NAME,
+      'maxTtlSeconds',
+      maxTtlSeconds,
+      DEFAULT_TOKEN_MAX_TTL_SECONDS,
+      MAX_TTL_SECONDS,
+      problems,
+    );
     this.maxTtlMs = maxTtl * 1000;
     this.cipher = encryption === undefined ? undefined : TokenCipher.fromOptions(encryption, STORE_NAME, problems);
     if (onUnreadableValue !== undefined && typeof onUnreadableValue !== 'function') {
@@ -119,7 +126,9 @@ export class RedisTokenStore implements TokenStore {
   }
 
   async get(provider: string, user: string): Promise<TokenSet | undefined> {
-    const value = await withDeadline(STORE_NAME, 'get', this.timeoutMs, () => this.commands.get(this.keyFor(provider, user)));
+    const value = await withDeadline(STORE_NAME, 'get', this.timeoutMs, () =>
+      this.commands.get(this.keyFor(provider, user)),
+    );
     return value === null ? undefined : this.decode(provider, user, value);
   }
 
@@ -140,11 +149,15 @@ export class RedisTokenStore implements TokenStore {
     }
     const key = this.lockKeyFor(provider, user);
     const owner = randomBytes(16).toString('base64url');
-    const reply = await withDeadline(STORE_NAME, 'acquireRefreshLock', this.timeoutMs, () => this.commands.set(key, owner, 'PX', ttlMs, 'NX'));
+    const reply = await withDeadline(STORE_NAME, 'acquireRefreshLock', this.timeoutMs, () =>
+      this.commands.set(key, owner, 'PX', ttlMs, 'NX'),
+    );
     if (reply !== 'OK') return undefined;
     return {
       release: async () => {
-        await withDeadline(STORE_NAME, 'releaseRefreshLock', this.timeoutMs, () => COMPARE_AND_DELETE_SCRIPT.run(this.commands, key, owner));
+        await withDeadline(STORE_NAME, 'releaseRefreshLock', this.timeoutMs, () =>
+          COMPARE_AND_DELETE_SCRIPT.run(this.commands, key, owner),
+        );
       },
     };
   }
@@ -159,13 +172,17 @@ export class RedisTokenStore implements TokenStore {
 
   /** A token set with a refresh token (or without an expiry) lives `maxTtlSeconds`; one without, until it expires. */
   private ttlMsOf(tokens: TokenSet, now = Date.now()): number {
-    if (tokens.refreshToken || typeof tokens.expiresAt !== 'number' || !Number.isFinite(tokens.expiresAt)) return this.maxTtlMs;
+    if (tokens.refreshToken || typeof tokens.expiresAt !== 'number' || !Number.isFinite(tokens.expiresAt))
+      return this.maxTtlMs;
     return Math.min(this.maxTtlMs, Math.max(1000, Math.ceil(tokens.expiresAt - now)));
   }
 
   private encode(provider: string, user: string, tokens: TokenSet): string {
     if (!this.cipher) return JSON.stringify({ v: TOKEN_VALUE_VERSION, tokens });
-    return JSON.stringify({ v: TOKEN_VALUE_VERSION, sealed: this.cipher.seal(JSON.stringify(tokens), additionalData(provider, user)) });
+    return JSON.stringify({
+      v: TOKEN_VALUE_VERSION,
+      sealed: this.cipher.seal(JSON.stringify(tokens), additionalData(provider, user)),
+    });
   }
 
   private decode(provider: string, user: string, value: string): TokenSet | undefined {
@@ -201,7 +218,8 @@ function additionalData(provider: string, user: string): string {
 /** A `TokenSet` from stored JSON, or `undefined` when its shape is wrong. */
 function decodeStoredTokens(value: unknown): TokenSet | undefined {
   if (!isRecord(value)) return undefined;
-  if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string' || !isRecord(value.raw)) return undefined;
+  if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string' || !isRecord(value.raw))
+    return undefined;
   const tokens: TokenSet = { accessToken: value.accessToken, tokenType: value.tokenType, raw: value.raw };
   for (const field of OPTIONAL_NUMBER_FIELDS) {
     const fieldValue = value[field];

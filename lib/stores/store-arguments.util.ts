@@ -13,7 +13,14 @@ export function assertValidOptions(owner: string, problems: readonly string[]): 
 }
 
 /** An optional integer option from 1 to `max`: the fallback when it is absent or wrong (then with a problem). */
-export function integerOption(owner: string, name: string, value: unknown, fallback: number, max: number, problems: string[]): number {
+export function integerOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number,
+  max: number,
+  problems: string[],
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number') {
     problems.push(`${owner}: ${name} must be a number`);
@@ -28,5 +35,8 @@ export function integerOption(owner: string, name: string, value: unknown, fallb
 
 /** The error for a method argument that is not of the `expected` type, or is of it with a wrong value. */
 export function invalidArgument(value: unknown, expected: 'string' | 'number', message: string): InvalidArgumentError {
-  return new InvalidArgumentError(typeof value === expected ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE', message);
+  return new InvalidArgumentError(
+    typeof value === expected ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE',
+    message,
+  );
 }

@@ -62,10 +62,16 @@ describe('TokenCipher', () => {
   it.each([
     ['null', null],
     ['a string', 'sealed'],
-    ['another algorithm', { alg: 'A128GCM', kid: 'k1', iv: 'AAAAAAAAAAAAAAAA', data: '', tag: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    [
+      'another algorithm',
+      { alg: 'A128GCM', kid: 'k1', iv: 'AAAAAAAAAAAAAAAA', data: '', tag: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    ],
     ['a short IV', { alg: 'A256GCM', kid: 'k1', iv: 'AAAA', data: '', tag: 'AAAAAAAAAAAAAAAAAAAAAA' }],
     ['a short tag', { alg: 'A256GCM', kid: 'k1', iv: 'AAAAAAAAAAAAAAAA', data: '', tag: 'AAAA' }],
-    ['non-base64url parts', { alg: 'A256GCM', kid: 'k1', iv: 'AAAA+AAAAAAAAAAA', data: '', tag: 'AAAAAAAAAAAAAAAAAAAAAA' }],
+    [
+      'non-base64url parts',
+      { alg: 'A256GCM', kid: 'k1', iv: 'AAAA+AAAAAAAAAAA', data: '', tag: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    ],
   ])('reads %s as malformed', (_label, value) => {
     const cipher = new TokenCipher({ keys: { k1: key1 }, currentKeyId: 'k1' });
     expect(cipher.open(value, 'aad')).toEqual({ ok: false, reason: 'malformed' });
@@ -76,20 +82,58 @@ describe('TokenCipher', () => {
     const forms = [raw, new Uint8Array(raw), raw.toString('base64'), raw.toString('base64url'), raw.toString('hex')];
     const sealed = new TokenCipher({ keys: { k: raw }, currentKeyId: 'k' }).seal(plaintext, 'aad');
     for (const form of forms) {
-      expect(new TokenCipher({ keys: { k: form }, currentKeyId: 'k' }).open(sealed, 'aad')).toEqual({ ok: true, plaintext });
+      expect(new TokenCipher({ keys: { k: form }, currentKeyId: 'k' }).open(sealed, 'aad')).toEqual({
+        ok: true,
+        plaintext,
+      });
     }
   });
 
   it.each([
     ['no options', undefined, AuthCodeFlowConfigError, 'Store: encryption must be an object { keys, currentKeyId }'],
-    ['keys not an object', { keys: 'k', currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys must be an object mapping key ids to 32-byte keys'],
-    ['no keys', { keys: {}, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys must hold at least one key'],
-    ['a 16-byte key', { keys: { k: randomBytes(16) }, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16'],
-    ['a passphrase', { keys: { k: 'correct horse battery staple' }, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'Store: encryption.keys["k"] must be 32 bytes, or a base64, base64url or hex string of 32 bytes'],
+    [
+      'keys not an object',
+      { keys: 'k', currentKeyId: 'k' },
+      AuthCodeFlowConfigError,
+      'Store: encryption.keys must be an object mapping key ids to 32-byte keys',
+    ],
+    [
+      'no keys',
+      { keys: {}, currentKeyId: 'k' },
+      AuthCodeFlowConfigError,
+      'Store: encryption.keys must hold at least one key',
+    ],
+    [
+      'a 16-byte key',
+      { keys: { k: randomBytes(16) }, currentKeyId: 'k' },
+      AuthCodeFlowConfigError,
+      'Store: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16',
+    ],
+    [
+      'a passphrase',
+      { keys: { k: 'correct horse battery staple' }, currentKeyId: 'k' },
+      AuthCodeFlowConfigError,
+      'Store: encryption.keys["k"] must be 32 bytes, or a base64, base64url or hex string of 32 bytes',
+    ],
     ['a number key', { keys: { k: 42 }, currentKeyId: 'k' }, AuthCodeFlowConfigError, 'must be 32 bytes'],
-    ['a bad key id', { keys: { 'a b': randomBytes(32) }, currentKeyId: 'a b' }, AuthCodeFlowConfigError, 'Store: encryption key id "a b" must be 1-64 of A-Z a-z 0-9 . _ -'],
-    ['an unknown current id', { keys: { k: randomBytes(32) }, currentKeyId: 'x' }, AuthCodeFlowConfigError, 'Store: encryption.currentKeyId "x" is not one of encryption.keys'],
-    ['a missing current id', { keys: { k: randomBytes(32) } }, AuthCodeFlowConfigError, 'Store: encryption.currentKeyId must be a string'],
+    [
+      'a bad key id',
+      { keys: { 'a b': randomBytes(32) }, currentKeyId: 'a b' },
+      AuthCodeFlowConfigError,
+      'Store: encryption key id "a b" must be 1-64 of A-Z a-z 0-9 . _ -',
+    ],
+    [
+      'an unknown current id',
+      { keys: { k: randomBytes(32) }, currentKeyId: 'x' },
+      AuthCodeFlowConfigError,
+      'Store: encryption.currentKeyId "x" is not one of encryption.keys',
+    ],
+    [
+      'a missing current id',
+      { keys: { k: randomBytes(32) } },
+      AuthCodeFlowConfigError,
+      'Store: encryption.currentKeyId must be a string',
+    ],
   ])('rejects %s', (_label, options, type, message) => {
     expect(() => new TokenCipher(options as never, 'Store')).toThrow(type);
     expect(() => new TokenCipher(options as never, 'Store')).toThrow(message);

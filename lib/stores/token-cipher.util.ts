@@ -64,7 +64,9 @@ export class TokenCipher {
 
   /** The cipher for valid options; for invalid ones undefined, and their problems added to `problems`. */
   static fromOptions(options: unknown, owner: string, problems: string[]): TokenCipher | undefined {
-    return checkEncryption(options, owner, problems) ? new TokenCipher(options as TokenEncryptionOptions, owner) : undefined;
+    return checkEncryption(options, owner, problems)
+      ? new TokenCipher(options as TokenEncryptionOptions, owner)
+      : undefined;
   }
 
   seal(plaintext: string, aad: string): SealedValue {
@@ -72,7 +74,13 @@ export class TokenCipher {
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKeyId)!, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return { alg: 'A256GCM', kid: this.currentKeyId, iv: iv.toString('base64url'), data: data.toString('base64url'), tag: cipher.getAuthTag().toString('base64url') };
+    return {
+      alg: 'A256GCM',
+      kid: this.currentKeyId,
+      iv: iv.toString('base64url'),
+      data: data.toString('base64url'),
+      tag: cipher.getAuthTag().toString('base64url'),
+    };
   }
 
   open(sealed: unknown, aad: string): UnsealResult {
@@ -86,7 +94,10 @@ export class TokenCipher {
       const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(aad, 'utf8'));
       decipher.setAuthTag(tag);
-      const plaintext = Buffer.concat([decipher.update(Buffer.from(sealed.data, 'base64url')), decipher.final()]).toString('utf8');
+      const plaintext = Buffer.concat([
+        decipher.update(Buffer.from(sealed.data, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
       return { ok: true, plaintext };
     } catch {
       // GCM authentication failed: the value, its IV, tag or AAD was changed, or it was sealed with another key under this id.
@@ -116,7 +127,8 @@ function checkEncryption(options: unknown, owner: string, problems: string[]): C
     problems.push(`${owner}: encryption.keys must be an object mapping key ids to 32-byte keys`);
   } else {
     for (const [id, key] of Object.entries(keys)) {
-      if (!KEY_ID_PATTERN.test(id)) problems.push(`${owner}: encryption key id "${id.slice(0, 64)}" must be 1-64 of A-Z a-z 0-9 . _ -`);
+      if (!KEY_ID_PATTERN.test(id))
+        problems.push(`${owner}: encryption key id "${id.slice(0, 64)}" must be 1-64 of A-Z a-z 0-9 . _ -`);
       const bytes = decodeKey(key, `${owner}: encryption.keys["${id}"]`, problems);
       if (bytes) decoded.set(id, bytes);
     }
@@ -143,6 +155,7 @@ function keyBytes(key: unknown): Buffer | undefined {
   if (key instanceof Uint8Array) return Buffer.from(key);
   if (typeof key !== 'string') return undefined;
   if (/^[0-9a-fA-F]{64}$/.test(key)) return Buffer.from(key, 'hex');
-  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(key)) return Buffer.from(key, key.includes('-') || key.includes('_') ? 'base64url' : 'base64');
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(key))
+    return Buffer.from(key, key.includes('-') || key.includes('_') ? 'base64url' : 'base64');
   return undefined;
 }

@@ -1,7 +1,11 @@
 // Type-only, and kept out of the declarations: axios and @nestjs/axios are optional peers, loaded only when
 // this transport is chosen (see token-transport.factory.ts).
 import type { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
-import type { TokenHttpRequest, TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import type {
+  TokenHttpRequest,
+  TokenHttpResponse,
+  TokenHttpTransport,
+} from '../interfaces/token-http-transport.interface.js';
 import { TokenHttpFailure } from './token-http-failure.js';
 
 /**
@@ -63,13 +67,22 @@ export class HttpServiceTokenTransport implements TokenHttpTransport {
 
 /** The axios error is not kept, not even as `cause`: its `config` holds the request body. */
 function failureOf(error: unknown, request: TokenHttpRequest): TokenHttpFailure {
-  if (!isAxiosError(error)) return new TokenHttpFailure('network', undefined, `unexpected failure (${error instanceof Error ? error.name : 'unknown'})`);
+  if (!isAxiosError(error))
+    return new TokenHttpFailure(
+      'network',
+      undefined,
+      `unexpected failure (${error instanceof Error ? error.name : 'unknown'})`,
+    );
   const code = error.code || undefined;
   if (code === 'ERR_CANCELED' || code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ABORT_ERR') {
     return new TokenHttpFailure('timeout', code, `no complete response within ${request.timeoutMs} ms`);
   }
   if (error.message.startsWith('maxContentLength')) {
-    return new TokenHttpFailure('response_too_large', undefined, `the response exceeds ${request.maxResponseBytes} bytes`);
+    return new TokenHttpFailure(
+      'response_too_large',
+      undefined,
+      `the response exceeds ${request.maxResponseBytes} bytes`,
+    );
   }
   return new TokenHttpFailure('network', code, `network error ${code ?? 'without a code'}`);
 }

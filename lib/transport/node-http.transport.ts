@@ -3,7 +3,11 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { TokenHttpRequest, TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import type {
+  TokenHttpRequest,
+  TokenHttpResponse,
+  TokenHttpTransport,
+} from '../interfaces/token-http-transport.interface.js';
 import { TokenHttpFailure } from './token-http-failure.js';
 
 /** A configuration names a few endpoints; the cap only guards against a caller passing ever-new URLs. */
@@ -33,7 +37,10 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
 
   post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
     const endpoint = this.endpoint(request.url);
-    const headers: Record<string, string | number> = { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) };
+    const headers: Record<string, string | number> = {
+      ...request.headers,
+      'Content-Length': Buffer.byteLength(request.body),
+    };
     return new Promise((resolve, reject) => {
       let settled = false;
       let response: { res: IncomingMessage; stream: Readable; onData: (chunk: Buffer) => void } | undefined;
@@ -79,14 +86,44 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
           resolve(answer);
         });
         // A connection cut mid-body errors the response (ECONNRESET); a bad compressed body errors the decoder.
-        res.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code ?? 'ECONNRESET', 'the response was cut off'));
-        if (stream !== res) stream.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, 'the response could not be decoded'));
+        res.on('error', (error: NodeJS.ErrnoException) =>
+          fail('network', error.code ?? 'ECONNRESET', 'the response was cut off'),
+        );
+        if (stream !== res)
+          stream.on('error', (error: NodeJS.ErrnoException) =>
+            fail('network', error.code, 'the response could not be decoded'),
+          );
       };
       const req = endpoint.https
-        ? httpsRequest({ hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, method: 'POST', headers, agent: this.httpsAgent }, onResponse)
-        : httpRequest({ hostname: endpoint.hostname, port: endpoint.port, path: endpoint.path, method: 'POST', headers, agent: this.httpAgent }, onResponse);
-      const timer = setTimeout(() => fail('timeout', undefined, `no complete response within ${request.timeoutMs} ms`), request.timeoutMs);
-      req.on('error', (error: NodeJS.ErrnoException) => fail('network', error.code, `network error ${error.code ?? 'without a code'}`));
+        ? httpsRequest(
+            {
+              hostname: endpoint.hostname,
+              port: endpoint.port,
+              path: endpoint.path,
+              method: 'POST',
+              headers,
+              agent: this.httpsAgent,
+            },
+            onResponse,
+          )
+        : httpRequest(
+            {
+              hostname: endpoint.hostname,
+              port: endpoint.port,
+              path: endpoint.path,
+              method: 'POST',
+              headers,
+              agent: this.httpAgent,
+            },
+            onResponse,
+          );
+      const timer = setTimeout(
+        () => fail('timeout', undefined, `no complete response within ${request.timeoutMs} ms`),
+        request.timeoutMs,
+      );
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        fail('network', error.code, `network error ${error.code ?? 'without a code'}`),
+      );
       // A string body leaves Node free to send it in one write with the headers; a Buffer takes two.
       req.end(request.body, 'utf8');
     });

@@ -8,7 +8,10 @@ import { NodeHttpTokenTransport } from './node-http.transport.js';
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
 
 /** The configured transport; unset, `node-http` unless an HTTP(S) proxy is configured in the environment. */
-export function chooseTokenTransport(configured: TokenTransportName | undefined, env: NodeJS.ProcessEnv = process.env): TokenTransportName {
+export function chooseTokenTransport(
+  configured: TokenTransportName | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): TokenTransportName {
   if (configured) return configured;
   return proxyVariableOf(env) ? 'http-service' : 'node-http';
 }
@@ -27,14 +30,19 @@ export async function createTokenTransport(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TokenHttpTransport> {
   if (typeof configured === 'object') return configured;
-  return chooseTokenTransport(configured, env) === 'http-service' ? createHttpServiceTransport(configured, env) : new NodeHttpTokenTransport();
+  return chooseTokenTransport(configured, env) === 'http-service'
+    ? createHttpServiceTransport(configured, env)
+    : new NodeHttpTokenTransport();
 }
 
 /**
  * `HttpService` over an axios instance of our own: interceptors an app adds to the global axios (say, a
  * request logger) never see token requests, whose bodies hold the secret, code and verifier.
  */
-async function createHttpServiceTransport(configured: TokenTransportName | undefined, env: NodeJS.ProcessEnv): Promise<HttpServiceTokenTransport> {
+async function createHttpServiceTransport(
+  configured: TokenTransportName | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<HttpServiceTokenTransport> {
   let peers: [typeof import('@nestjs/axios'), typeof import('axios')];
   try {
     peers = await Promise.all([import('@nestjs/axios'), import('axios')]);

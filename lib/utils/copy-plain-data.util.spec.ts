@@ -4,7 +4,11 @@ import { copyPlainData } from './copy-plain-data.util.js';
 
 describe('copyPlainData', () => {
   it('copies nested objects and arrays, so changing the copy leaves the original alone', () => {
-    const original = { accessToken: 'a', expiresAt: 1, raw: { scope: ['read', 'write'], authed_user: { id: 'U1', access_token: 'x' } } };
+    const original = {
+      accessToken: 'a',
+      expiresAt: 1,
+      raw: { scope: ['read', 'write'], authed_user: { id: 'U1', access_token: 'x' } },
+    };
     const copy = copyPlainData(original);
     expect(copy).toEqual(original);
     copy.raw.scope.push('admin');
@@ -18,7 +22,13 @@ describe('copyPlainData', () => {
   });
 
   it('keeps primitives, null and undefined, and a null-prototype object stays one', () => {
-    expect(copyPlainData({ a: null, b: undefined, c: 0, d: '', e: false })).toEqual({ a: null, b: undefined, c: 0, d: '', e: false });
+    expect(copyPlainData({ a: null, b: undefined, c: 0, d: '', e: false })).toEqual({
+      a: null,
+      b: undefined,
+      c: 0,
+      d: '',
+      e: false,
+    });
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { x: { y: 1 } });
     const copy = copyPlainData(bare);
     expect(Object.getPrototypeOf(copy)).toBeNull();
@@ -42,7 +52,9 @@ describe('copyPlainData', () => {
     expect((copy as { admin?: unknown }).admin).toBeUndefined();
     expect(Object.keys(copy)).toEqual(['__proto__', 'list']);
     expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).toEqual({ admin: true });
-    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).not.toBe(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')?.value).not.toBe(
+      Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value,
+    );
   });
 
   it('property: the copy of any JSON value has the same own data and only plain prototypes', () => {
@@ -51,7 +63,10 @@ describe('copyPlainData', () => {
       .chain((value) =>
         fc
           .constantFrom('__proto__', 'constructor', 'prototype')
-          .map((key) => JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value)},"v":${JSON.stringify(value)}}`) as unknown),
+          .map(
+            (key) =>
+              JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value)},"v":${JSON.stringify(value)}}`) as unknown,
+          ),
       );
     const ownEntries = (value: unknown): unknown =>
       Array.isArray(value)

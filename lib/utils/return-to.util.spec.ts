@@ -1,7 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { MAX_RETURN_TO_LENGTH } from '../auth-code-flow.constants.js';
-import { propertyParameters, redirectTargetArbitrary, resolvedOrigin } from '../../test/support/redirect-arbitraries.js';
+import {
+  propertyParameters,
+  redirectTargetArbitrary,
+  resolvedOrigin,
+} from '../../test/support/redirect-arbitraries.js';
 import { sanitizeReturnTo } from './return-to.util.js';
 
 const APP = 'https://app.example';

@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { propertyParameters, redirectTargetArbitrary, resolvedOrigin } from '../../test/support/redirect-arbitraries.js';
+import {
+  propertyParameters,
+  redirectTargetArbitrary,
+  resolvedOrigin,
+} from '../../test/support/redirect-arbitraries.js';
 import {
   appendQuery,
   formEncode,
@@ -16,8 +20,12 @@ import {
 
 describe('url utilities', () => {
   it('appends paths to the base URI as the Python auth-code-flow package does, keeping a path prefix', () => {
-    expect(resolveEndpoint('https://stackoverflow.com', '/oauth/access_token/json')).toBe('https://stackoverflow.com/oauth/access_token/json');
-    expect(resolveEndpoint('https://git.example.com/gitlab/', '/oauth/token')).toBe('https://git.example.com/gitlab/oauth/token');
+    expect(resolveEndpoint('https://stackoverflow.com', '/oauth/access_token/json')).toBe(
+      'https://stackoverflow.com/oauth/access_token/json',
+    );
+    expect(resolveEndpoint('https://git.example.com/gitlab/', '/oauth/token')).toBe(
+      'https://git.example.com/gitlab/oauth/token',
+    );
     expect(resolveEndpoint('https://a.example', 'oauth')).toBe('https://a.example/oauth');
   });
 
@@ -79,9 +87,19 @@ describe('form encoding', () => {
   it('encodes every BMP character, and the specials, exactly as URLSearchParams does', () => {
     for (let code = 0; code <= 0xffff; code++) {
       const value = `a${String.fromCharCode(code)}z`;
-      if (formEncode(value) !== reference(value)) throw new Error(`U+${code.toString(16)}: ${formEncode(value)} != ${reference(value)}`);
+      if (formEncode(value) !== reference(value))
+        throw new Error(`U+${code.toString(16)}: ${formEncode(value)} != ${reference(value)}`);
     }
-    for (const value of ['', ' ', "!'()*~-._", 'a b+c&d=e/f?g#h%i', '😀 €', '\ud800', 'x\udc00y', 'https://app.example/cb?x=1&y=2']) {
+    for (const value of [
+      '',
+      ' ',
+      "!'()*~-._",
+      'a b+c&d=e/f?g#h%i',
+      '😀 €',
+      '\ud800',
+      'x\udc00y',
+      'https://app.example/cb?x=1&y=2',
+    ]) {
       expect(formEncode(value)).toBe(reference(value));
     }
   });
@@ -92,7 +110,12 @@ describe('form encoding', () => {
   });
 
   it('joins pairs in order, as URLSearchParams does', () => {
-    const pairs: Array<[string, string]> = [['grant_type', 'authorization_code'], ['redirect_uri', 'https://app.example/cb'], ['a b', 'c&d'], ['empty', '']];
+    const pairs: Array<[string, string]> = [
+      ['grant_type', 'authorization_code'],
+      ['redirect_uri', 'https://app.example/cb'],
+      ['a b', 'c&d'],
+      ['empty', ''],
+    ];
     expect(formEncodePairs(pairs)).toBe(new URLSearchParams(pairs).toString());
     expect(formEncodePairs([])).toBe('');
   });

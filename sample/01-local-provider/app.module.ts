@@ -25,7 +25,10 @@ export interface SampleSettings {
 }
 
 /** The providers the sample offers: always the local server; GitHub and Stack Exchange when configured. */
-export function sampleProviders(settings: SampleSettings): { providers: Record<string, FlowManagerOptions>; labels: Record<string, string> } {
+export function sampleProviders(settings: SampleSettings): {
+  providers: Record<string, FlowManagerOptions>;
+  labels: Record<string, string>;
+} {
   const { origin, env } = settings;
   const redirectUri = (name: string) => `${origin}/oauth/${name}/callback`;
   const providers: Record<string, FlowManagerOptions> = {
@@ -44,7 +47,12 @@ export function sampleProviders(settings: SampleSettings): { providers: Record<s
   };
   const labels: Record<string, string> = { local: 'Local authorization server' };
   if (env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET) {
-    providers.github = github({ clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET, redirectUri: redirectUri('github'), scope: ['read:user'] });
+    providers.github = github({
+      clientId: env.GITHUB_CLIENT_ID,
+      clientSecret: env.GITHUB_CLIENT_SECRET,
+      redirectUri: redirectUri('github'),
+      scope: ['read:user'],
+    });
     labels.github = 'GitHub';
   }
   if (env.STACKEXCHANGE_CLIENT_ID && env.STACKEXCHANGE_CLIENT_SECRET) {

@@ -16,7 +16,11 @@ export class ConnectionsController {
   ) {}
 
   @Get()
-  async page(@Headers('cookie') cookie: string | undefined, @Query('error') error: unknown, @Res() response: Response): Promise<void> {
+  async page(
+    @Headers('cookie') cookie: string | undefined,
+    @Query('error') error: unknown,
+    @Res() response: Response,
+  ): Promise<void> {
     response.setHeader('Cache-Control', 'no-store');
     if (error !== undefined) {
       // Where the routes send a failure (failureRedirect: '/'). The code moves into a one-time cookie and the
@@ -37,7 +41,10 @@ export class ConnectionsController {
       this.registry.names().map(async (provider) => ({
         provider,
         label: this.labels[provider] ?? provider,
-        tokens: await this.registry.get(provider).getTokens(user).catch(() => undefined),
+        tokens: await this.registry
+          .get(provider)
+          .getTokens(user)
+          .catch(() => undefined),
       })),
     );
     response.setHeader('Content-Security-Policy', PAGE_CSP);
@@ -45,7 +52,11 @@ export class ConnectionsController {
   }
 
   @Post('disconnect/:provider')
-  async disconnect(@Param('provider') provider: string, @Headers('cookie') cookie: string | undefined, @Res() response: Response): Promise<void> {
+  async disconnect(
+    @Param('provider') provider: string,
+    @Headers('cookie') cookie: string | undefined,
+    @Res() response: Response,
+  ): Promise<void> {
     const user = demoUserOf(cookie);
     if (!user || !this.registry.names().includes(provider)) return response.redirect(303, '/');
     try {

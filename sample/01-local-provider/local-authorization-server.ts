@@ -20,18 +20,32 @@ export interface LocalAuthorizationServer {
 
 // The server script sits in the sample's source folder; this file runs from there (tests) or from dist/.
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SERVER_SCRIPT = [join(HERE, 'authorization-server', 'server.mjs'), join(HERE, '..', 'authorization-server', 'server.mjs')].find((path) => existsSync(path));
+const SERVER_SCRIPT = [
+  join(HERE, 'authorization-server', 'server.mjs'),
+  join(HERE, '..', 'authorization-server', 'server.mjs'),
+].find((path) => existsSync(path));
 
 /** Forks the embedded oidc-provider on 127.0.0.1 and resolves with its issuer once it listens. */
-export async function startLocalAuthorizationServer(clients: LocalClient[], timeoutMs = 15_000): Promise<LocalAuthorizationServer> {
+export async function startLocalAuthorizationServer(
+  clients: LocalClient[],
+  timeoutMs = 15_000,
+): Promise<LocalAuthorizationServer> {
   if (!SERVER_SCRIPT) throw new Error('authorization-server/server.mjs was not found beside the sample');
   const child = fork(SERVER_SCRIPT, [], {
-    env: { ...process.env, PORT: process.env.AUTH_SERVER_PORT ?? '0', CLIENTS: JSON.stringify(clients), NODE_OPTIONS: '' },
+    env: {
+      ...process.env,
+      PORT: process.env.AUTH_SERVER_PORT ?? '0',
+      CLIENTS: JSON.stringify(clients),
+      NODE_OPTIONS: '',
+    },
     execArgv: [],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const issuer = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`the local authorization server did not start within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => fail(new Error(`the local authorization server did not start within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const fail = (error: Error) => {
       clearTimeout(timer);
       child.kill();

@@ -30,9 +30,12 @@ export async function bootstrap(env: NodeJS.ProcessEnv = process.env) {
     },
   ]);
 
-  const app = await NestFactory.create(AppModule.register({ origin, localIssuer: authorizationServer.issuer, localClientId, localClientSecret, env }), {
-    logger: env.SAMPLE_QUIET ? ['error'] : undefined,
-  });
+  const app = await NestFactory.create(
+    AppModule.register({ origin, localIssuer: authorizationServer.issuer, localClientId, localClientSecret, env }),
+    {
+      logger: env.SAMPLE_QUIET ? ['error'] : undefined,
+    },
+  );
   app.enableShutdownHooks();
   const shutdown = async () => {
     await app.close();

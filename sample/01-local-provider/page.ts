@@ -75,7 +75,8 @@ export function renderPage(connections: ConnectionView[], noticeCode: string | u
           <a class="connect" id="connect-${escapeHtml(provider)}" href="/oauth/${encodeURIComponent(provider)}/authorize?returnTo=%2F">Connect</a></li>`;
       }
       const { expiresAt } = tokens;
-      const expiry = typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiryTime(expiresAt, now) : 'no expiry';
+      const expiry =
+        typeof expiresAt === 'number' && Number.isFinite(expiresAt) ? expiryTime(expiresAt, now) : 'no expiry';
       return `<li class="provider connected" data-provider="${escapeHtml(provider)}"><strong>${name}</strong> <span class="status">Connected</span>
         <dl><dt>Scopes</dt><dd class="scopes">${escapeHtml(tokens.scope ?? '(as requested)')}</dd>
         <dt>Token type</dt><dd>${escapeHtml(tokens.tokenType)}</dd>

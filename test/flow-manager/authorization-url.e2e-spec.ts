@@ -2,7 +2,13 @@
 // once per provider, so these pin down that the cached and per-call forms give the same URL.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { FlowManagerRegistry, STATE_STORE, type FlowManager, type FlowManagerOptions, type StateStore } from '../../lib/index.js';
+import {
+  FlowManagerRegistry,
+  STATE_STORE,
+  type FlowManager,
+  type FlowManagerOptions,
+  type StateStore,
+} from '../../lib/index.js';
 import { codeChallengeS256 } from '../../lib/utils/pkce.util.js';
 import { compileWith } from '../support/testing-module.js';
 
@@ -24,7 +30,8 @@ describe('the authorization URL', () => {
     moduleRef = await compileWith({ providers: { idp: { ...BASE, ...overrides } }, routes: false });
     return moduleRef.get(FlowManagerRegistry).get('idp');
   };
-  const verifierOf = async (state: string) => (await moduleRef!.get<StateStore>(STATE_STORE).peek(state))!.codeVerifier!;
+  const verifierOf = async (state: string) =>
+    (await moduleRef!.get<StateStore>(STATE_STORE).peek(state))!.codeVerifier!;
 
   it('lists the protocol parameters, then the configured extras, then the call’s own', async () => {
     const manager = await managerWith({ authorizationParams: { prompt: 'consent', access_type: 'offline' } });
@@ -43,7 +50,13 @@ describe('the authorization URL', () => {
     const manager = await managerWith({ authorizationParams: { scope: 'openid' } });
     const configured = new URL((await manager.createAuthorizationUrl('ada')).url);
     expect(configured.searchParams.getAll('scope')).toEqual(['openid']);
-    expect([...configured.searchParams.keys()].slice(0, 5)).toEqual(['tenant', 'response_type', 'client_id', 'redirect_uri', 'scope']);
+    expect([...configured.searchParams.keys()].slice(0, 5)).toEqual([
+      'tenant',
+      'response_type',
+      'client_id',
+      'redirect_uri',
+      'scope',
+    ]);
     const given = new URL((await manager.createAuthorizationUrl('ada', { params: { scope: 'profile' } })).url);
     expect(given.searchParams.getAll('scope')).toEqual(['profile']);
   });

@@ -26,11 +26,15 @@ const BASIC_SECRET = 'a:b+c&d%e/f g h';
 
 const CLIENTS: LocalClientMetadata[] = [
   // Also for the `nopkce` provider: each provider has its own redirect URI (the module refuses a shared one).
-  client('post-client', {
-    client_secret: 'post-client-secret',
-    token_endpoint_auth_method: 'client_secret_post',
-    redirect_uris: [`${CALLBACK}/post/callback`, `${CALLBACK}/nopkce/callback`],
-  }, 'post'),
+  client(
+    'post-client',
+    {
+      client_secret: 'post-client-secret',
+      token_endpoint_auth_method: 'client_secret_post',
+      redirect_uris: [`${CALLBACK}/post/callback`, `${CALLBACK}/nopkce/callback`],
+    },
+    'post',
+  ),
   client('basic-client', { client_secret: BASIC_SECRET, token_endpoint_auth_method: 'client_secret_basic' }, 'basic'),
   client('public-client', { token_endpoint_auth_method: 'none' }, 'public'),
 ];
@@ -61,12 +65,41 @@ describe('interop with a real authorization server (oidc-provider)', () => {
   beforeAll(async () => {
     server = await startLocalAuthorizationServer({ clients: CLIENTS });
     const { issuer } = server;
-    const common = { baseUri: issuer, authorizationPath: '/auth', accessTokenPath: '/token', scope: 'openid profile', issuer, requireIssuerParameter: true };
+    const common = {
+      baseUri: issuer,
+      authorizationPath: '/auth',
+      accessTokenPath: '/token',
+      scope: 'openid profile',
+      issuer,
+      requireIssuerParameter: true,
+    };
     const providers: Record<string, FlowManagerOptions> = {
-      post: { ...common, clientId: 'post-client', clientSecret: 'post-client-secret', redirectUri: `${CALLBACK}/post/callback` },
-      basic: { ...common, clientId: 'basic-client', clientSecret: BASIC_SECRET, clientAuthMethod: 'client_secret_basic', redirectUri: `${CALLBACK}/basic/callback` },
-      public: { ...common, clientId: 'public-client', clientAuthMethod: 'none', redirectUri: `${CALLBACK}/public/callback` },
-      nopkce: { ...common, clientId: 'post-client', clientSecret: 'post-client-secret', redirectUri: `${CALLBACK}/nopkce/callback`, pkce: false },
+      post: {
+        ...common,
+        clientId: 'post-client',
+        clientSecret: 'post-client-secret',
+        redirectUri: `${CALLBACK}/post/callback`,
+      },
+      basic: {
+        ...common,
+        clientId: 'basic-client',
+        clientSecret: BASIC_SECRET,
+        clientAuthMethod: 'client_secret_basic',
+        redirectUri: `${CALLBACK}/basic/callback`,
+      },
+      public: {
+        ...common,
+        clientId: 'public-client',
+        clientAuthMethod: 'none',
+        redirectUri: `${CALLBACK}/public/callback`,
+      },
+      nopkce: {
+        ...common,
+        clientId: 'post-client',
+        clientSecret: 'post-client-secret',
+        redirectUri: `${CALLBACK}/nopkce/callback`,
+        pkce: false,
+      },
     };
     moduleRef = await compileWith({ providers });
     const registry = moduleRef.get(FlowManagerRegistry);
@@ -90,7 +123,10 @@ describe('interop with a real authorization server (oidc-provider)', () => {
 
   it('runs on loopback and advertises the endpoints, S256 only and RFC 9207 iss', async () => {
     expect(server.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      unknown
+    >;
     expect(metadata).toMatchObject({
       issuer: server.issuer,
       authorization_endpoint: `${server.issuer}/auth`,
@@ -140,7 +176,9 @@ describe('interop with a real authorization server (oidc-provider)', () => {
     expect(refreshed.refreshToken).toEqual(expect.any(String));
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken);
     // The rotated-out refresh token is dead: reusing it is refused.
-    await expect(publicClient.refreshAccessToken(tokens.refreshToken!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(publicClient.refreshAccessToken(tokens.refreshToken!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('refreshes through refreshAccessToken without offline_access', async () => {
@@ -177,7 +215,9 @@ describe('interop with a real authorization server (oidc-provider)', () => {
     const { tokens } = await post.handleCallback('ada', callback.searchParams);
     expect(await tokenRequests()).toBe(before + 1);
 
-    await expect(post.handleCallback('ada', callback.searchParams)).rejects.toMatchObject({ reason: 'unknown_or_expired' });
+    await expect(post.handleCallback('ada', callback.searchParams)).rejects.toMatchObject({
+      reason: 'unknown_or_expired',
+    });
     await expect(post.handleCallback('ada', callback.searchParams)).rejects.toBeInstanceOf(InvalidStateError);
     expect(await tokenRequests()).toBe(before + 1);
     // oidc-provider revokes the first redemption's tokens when a code is replayed: they still work.
@@ -231,7 +271,10 @@ describe('interop with a real authorization server (oidc-provider)', () => {
       iss: server.issuer,
     });
     const before = await tokenRequests();
-    await expect(noPkce.handleCallback('ada', callback.searchParams)).rejects.toMatchObject({ code: 'authorization_error', error: 'invalid_request' });
+    await expect(noPkce.handleCallback('ada', callback.searchParams)).rejects.toMatchObject({
+      code: 'authorization_error',
+      error: 'invalid_request',
+    });
     expect(await tokenRequests()).toBe(before);
   });
 
@@ -247,7 +290,9 @@ describe('interop with a real authorization server (oidc-provider)', () => {
   });
 
   it('fails to start with a clear error, and no leftover process, when a client is misconfigured', async () => {
-    const broken = startLocalAuthorizationServer({ clients: [{ client_id: 'broken', client_secret: 'hidden-value', redirect_uris: ['not a url'] }] });
+    const broken = startLocalAuthorizationServer({
+      clients: [{ client_id: 'broken', client_secret: 'hidden-value', redirect_uris: ['not a url'] }],
+    });
     const error = (await broken.catch((reason: unknown) => reason)) as Error;
     expect(error).toBeInstanceOf(Error);
     expect(error.message).toContain('exited (code 1) before it was ready');

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { createHash } from 'node:crypto';
-import { FlowManagerRegistry, InMemoryStateStore, type FlowManager, type PendingAuthorization, type StateStore } from '../../lib/index.js';
+import {
+  FlowManagerRegistry,
+  InMemoryStateStore,
+  type FlowManager,
+  type PendingAuthorization,
+  type StateStore,
+} from '../../lib/index.js';
 import { FakeProvider } from '../support/fake-provider.js';
 import { compileWith, fakeClientOptions } from '../support/testing-module.js';
 
@@ -68,20 +74,26 @@ describe('the owner of a pending authorization', () => {
     expect(store.saved[0]).not.toHaveProperty('owner');
   });
 
-  it.each([[''], [42], [null]])('refuses a browser id that is not a non-empty string (%p), saving nothing', async (browserId) => {
-    await compile();
-    await expect(github.createAuthorizationUrl(undefined, { browserId: browserId as never })).rejects.toThrow(
-      new TypeError('The browserId of createAuthorizationUrl must be a non-empty string.'),
-    );
-    expect(store.saved).toEqual([]);
-  });
+  it.each([[''], [42], [null]])(
+    'refuses a browser id that is not a non-empty string (%p), saving nothing',
+    async (browserId) => {
+      await compile();
+      await expect(github.createAuthorizationUrl(undefined, { browserId: browserId as never })).rejects.toThrow(
+        new TypeError('The browserId of createAuthorizationUrl must be a non-empty string.'),
+      );
+      expect(store.saved).toEqual([]);
+    },
+  );
 
   it('bounds one browser to 10 pending flows per provider: the 11th evicts the first, whose callback gets an invalid state', async () => {
     await compile();
     const flows = [];
     for (let i = 0; i < 11; i++)
       flows.push(await github.createAuthorizationUrl(undefined, { browserId: 'b1', browserBinding: `binding-${i}` }));
-    const atGitlab = await gitlab.createAuthorizationUrl(undefined, { browserId: 'b1', browserBinding: 'gitlab-binding' });
+    const atGitlab = await gitlab.createAuthorizationUrl(undefined, {
+      browserId: 'b1',
+      browserBinding: 'gitlab-binding',
+    });
     const other = await github.createAuthorizationUrl(undefined, { browserId: 'b2', browserBinding: 'other-binding' });
     await expect(
       github.handleCallback(undefined, await provider.authorize(flows[0]!.url), { browserBinding: 'binding-0' }),
@@ -91,7 +103,9 @@ describe('the owner of a pending authorization', () => {
     });
     await github.handleCallback(undefined, await provider.authorize(flows[1]!.url), { browserBinding: 'binding-1' });
     await github.handleCallback(undefined, await provider.authorize(flows[10]!.url), { browserBinding: 'binding-10' });
-    await gitlab.handleCallback(undefined, await provider.authorize(atGitlab.url), { browserBinding: 'gitlab-binding' });
+    await gitlab.handleCallback(undefined, await provider.authorize(atGitlab.url), {
+      browserBinding: 'gitlab-binding',
+    });
     await github.handleCallback(undefined, await provider.authorize(other.url), { browserBinding: 'other-binding' });
     expect(provider.requestsTo('/oauth/token')).toHaveLength(4);
   });

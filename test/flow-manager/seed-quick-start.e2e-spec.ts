@@ -8,7 +8,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { Injectable, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { AuthCodeFlowModule, FlowManager, InjectFlowManager, TOKEN_STORE, type FlowManagerOptions, type TokenStore } from '../../lib/index.js';
+import {
+  AuthCodeFlowModule,
+  FlowManager,
+  InjectFlowManager,
+  TOKEN_STORE,
+  type FlowManagerOptions,
+  type TokenStore,
+} from '../../lib/index.js';
 import { FakeProvider, json } from '../support/fake-provider.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
 
@@ -51,7 +58,10 @@ async function startStackExchange(): Promise<StackExchangeFake> {
     json(
       res,
       200,
-      state.answer ?? (issued.scope === 'no_expiry' ? { access_token: 'se-token(1)' } : { access_token: 'se-token(2)', expires: 86400 }),
+      state.answer ??
+        (issued.scope === 'no_expiry'
+          ? { access_token: 'se-token(1)' }
+          : { access_token: 'se-token(2)', expires: 86400 }),
     );
   });
   return state;
@@ -194,7 +204,10 @@ describe.each(PLATFORMS)('the seed Stack Exchange configuration through the buil
     ['{"access_token":"…"} (scope no_expiry)', { access_token: 'se-route-token' }, undefined],
   ])('completes the flow for %s: a Bearer token stored, 302 to successRedirect', async (_name, answer, expiresIn) => {
     stackExchange.answer = answer;
-    const authorize = await fetch(`${running.url}/oauth/stackexchange/authorize`, { redirect: 'manual', headers: { 'x-user': 'user-42' } });
+    const authorize = await fetch(`${running.url}/oauth/stackexchange/authorize`, {
+      redirect: 'manual',
+      headers: { 'x-user': 'user-42' },
+    });
     expect(authorize.status).toBe(302);
     const callback = await stackExchange.fake.authorize(authorize.headers.get('location')!);
     const done = await fetch(`${running.url}/oauth/stackexchange/callback?${callback.toString()}`, {

@@ -57,7 +57,10 @@ describe('state handling', () => {
   });
 
   it('rejects an expired state with no token request', async () => {
-    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'] });
+    jest.useFakeTimers({
+      now: Date.now(),
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'],
+    });
     await compile(60);
     const { url } = await github.createAuthorizationUrl('ada');
     const callback = await provider.authorize(url);
@@ -70,7 +73,10 @@ describe('state handling', () => {
     await compile();
     const { url } = await github.createAuthorizationUrl('ada');
     const callback = await provider.authorize(url);
-    await expect(github.handleCallback('mallory', callback)).rejects.toMatchObject({ reason: 'wrong_user', code: 'invalid_state' });
+    await expect(github.handleCallback('mallory', callback)).rejects.toMatchObject({
+      reason: 'wrong_user',
+      code: 'invalid_state',
+    });
     await expect(github.handleCallback('ada', callback)).rejects.toMatchObject({ reason: 'unknown_or_expired' });
     expect(tokenRequests()).toBe(0);
   });
@@ -93,7 +99,9 @@ describe('state handling', () => {
 
   it('rejects an unknown or missing state with no token request', async () => {
     await compile();
-    await expect(github.handleCallback('ada', { code: 'c', state: 'made-up' })).rejects.toMatchObject({ reason: 'unknown_or_expired' });
+    await expect(github.handleCallback('ada', { code: 'c', state: 'made-up' })).rejects.toMatchObject({
+      reason: 'unknown_or_expired',
+    });
     await expect(github.handleCallback('ada', { code: 'c' })).rejects.toMatchObject({ reason: 'missing_parameter' });
     await expect(github.fetchAccessToken('ada', 'c', 'made-up')).rejects.toBeInstanceOf(InvalidStateError);
     await expect(github.fetchAccessToken('ada', 'c', '')).rejects.toBeInstanceOf(InvalidStateError);
@@ -133,10 +141,18 @@ describe('state handling', () => {
     const { url } = await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' });
     const callback = await provider.authorize(url);
     await expect(github.handleCallback('ada', callback)).rejects.toMatchObject({ reason: 'wrong_browser' });
-    const second = await provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url);
-    await expect(github.handleCallback('ada', second, { browserBinding: 'cookie-value-2' })).rejects.toMatchObject({ reason: 'wrong_browser' });
-    const third = await provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url);
-    await expect(github.handleCallback('ada', third, { browserBinding: 'cookie-value-1' })).resolves.toHaveProperty('tokens');
+    const second = await provider.authorize(
+      (await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url,
+    );
+    await expect(github.handleCallback('ada', second, { browserBinding: 'cookie-value-2' })).rejects.toMatchObject({
+      reason: 'wrong_browser',
+    });
+    const third = await provider.authorize(
+      (await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url,
+    );
+    await expect(github.handleCallback('ada', third, { browserBinding: 'cookie-value-1' })).resolves.toHaveProperty(
+      'tokens',
+    );
     expect(tokenRequests()).toBe(1);
   });
 
@@ -168,19 +184,34 @@ describe('state handling', () => {
 
     const callback = await start('tab-2');
     const tabs = ['tab-1', 'tab-2', 'tab-3'];
-    await expect(github.handleCallback('ada', callback, { browserBinding: tabs, onStateConsumed })).resolves.toHaveProperty('tokens');
+    await expect(
+      github.handleCallback('ada', callback, { browserBinding: tabs, onStateConsumed }),
+    ).resolves.toHaveProperty('tokens');
     expect(spent).toEqual(['tab-2']);
     // Spent too when a later check fails: another user, or the provider's error.
-    const otherUser = github.handleCallback('mallory', await start('tab-4'), { browserBinding: ['tab-4'], onStateConsumed });
+    const otherUser = github.handleCallback('mallory', await start('tab-4'), {
+      browserBinding: ['tab-4'],
+      onStateConsumed,
+    });
     await expect(otherUser).rejects.toMatchObject({ reason: 'wrong_user' });
     const denied = { state: (await start('tab-5')).get('state')!, error: 'access_denied' };
     const refused = github.handleCallback('ada', denied, { browserBinding: ['tab-5'], onStateConsumed });
     await expect(refused).rejects.toMatchObject({ code: 'authorization_error' });
     expect(spent).toEqual(['tab-2', 'tab-4', 'tab-5']);
     // No match is reported as such; an unknown state consumed nothing and reports nothing.
-    const otherBrowser = github.handleCallback('ada', await start('tab-6'), { browserBinding: ['tab-1', 'tab-7'], onStateConsumed });
-    await expect(otherBrowser).rejects.toMatchObject({ reason: 'wrong_browser', message: 'The state was issued to another browser.' });
-    const unknown = github.handleCallback('ada', { state: 'unknown', code: 'c' }, { browserBinding: ['tab-1'], onStateConsumed });
+    const otherBrowser = github.handleCallback('ada', await start('tab-6'), {
+      browserBinding: ['tab-1', 'tab-7'],
+      onStateConsumed,
+    });
+    await expect(otherBrowser).rejects.toMatchObject({
+      reason: 'wrong_browser',
+      message: 'The state was issued to another browser.',
+    });
+    const unknown = github.handleCallback(
+      'ada',
+      { state: 'unknown', code: 'c' },
+      { browserBinding: ['tab-1'], onStateConsumed },
+    );
     await expect(unknown).rejects.toMatchObject({ reason: 'unknown_or_expired' });
     expect(spent).toEqual(['tab-2', 'tab-4', 'tab-5', undefined]);
     expect(tokenRequests()).toBe(1);
@@ -189,17 +220,28 @@ describe('state handling', () => {
   it('looks at the newest ten presented values only', async () => {
     await compile();
     const values = Array.from({ length: 11 }, (_, i) => `tab-${i}`);
-    const oldest = await provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'tab-0' })).url);
-    await expect(github.handleCallback('ada', oldest, { browserBinding: values })).rejects.toMatchObject({ reason: 'wrong_browser' });
-    const second = await provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'tab-1' })).url);
+    const oldest = await provider.authorize(
+      (await github.createAuthorizationUrl('ada', { browserBinding: 'tab-0' })).url,
+    );
+    await expect(github.handleCallback('ada', oldest, { browserBinding: values })).rejects.toMatchObject({
+      reason: 'wrong_browser',
+    });
+    const second = await provider.authorize(
+      (await github.createAuthorizationUrl('ada', { browserBinding: 'tab-1' })).url,
+    );
     await expect(github.handleCallback('ada', second, { browserBinding: values })).resolves.toHaveProperty('tokens');
   });
 
   it("says, when no binding was presented at all, that the flow must start on the redirect URI's origin", async () => {
     await compile();
-    const bound = async () => provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url);
-    const missing = "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.";
-    await expect(github.handleCallback('ada', await bound())).rejects.toMatchObject({ reason: 'wrong_browser', message: missing });
+    const bound = async () =>
+      provider.authorize((await github.createAuthorizationUrl('ada', { browserBinding: 'cookie-value-1' })).url);
+    const missing =
+      "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.";
+    await expect(github.handleCallback('ada', await bound())).rejects.toMatchObject({
+      reason: 'wrong_browser',
+      message: missing,
+    });
     await expect(github.handleCallback('ada', await bound(), { browserBinding: [] })).rejects.toMatchObject({
       reason: 'wrong_browser',
       message: 'The state was issued to another browser.',
@@ -219,10 +261,19 @@ describe('state handling', () => {
       if (iss !== undefined) callback.set('iss', iss);
       return callback;
     };
-    await expect(oidc.handleCallback('ada', await withIss('https://evil.example'))).rejects.toMatchObject({ reason: 'issuer_mismatch' });
+    await expect(oidc.handleCallback('ada', await withIss('https://evil.example'))).rejects.toMatchObject({
+      reason: 'issuer_mismatch',
+    });
     await expect(oidc.handleCallback('ada', await withIss())).rejects.toMatchObject({ reason: 'issuer_missing' });
     const { state } = await oidc.createAuthorizationUrl('ada');
-    await expect(oidc.handleCallback('ada', { state, error: 'access_denied', error_description: '<b>no</b>', iss: 'https://issuer.example' })).rejects.toMatchObject({
+    await expect(
+      oidc.handleCallback('ada', {
+        state,
+        error: 'access_denied',
+        error_description: '<b>no</b>',
+        iss: 'https://issuer.example',
+      }),
+    ).rejects.toMatchObject({
       code: 'authorization_error',
       error: 'access_denied',
       errorDescription: '<b>no</b>',
@@ -233,7 +284,9 @@ describe('state handling', () => {
 
   it('refuses authorization parameters that would override the protocol ones', async () => {
     await compile();
-    await expect(github.createAuthorizationUrl('ada', { params: { redirect_uri: 'https://evil.example' } })).rejects.toThrow(
+    await expect(
+      github.createAuthorizationUrl('ada', { params: { redirect_uri: 'https://evil.example' } }),
+    ).rejects.toThrow(
       'The authorization parameter "redirect_uri" is set by the flow manager and cannot be overridden.',
     );
     const { url } = await github.createAuthorizationUrl('ada', { params: { login_hint: 'ada', scope: 'read' } });

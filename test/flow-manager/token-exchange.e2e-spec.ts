@@ -31,8 +31,15 @@ describe('token exchange', () => {
     provider.reset();
   });
 
-  async function managerFor(overrides: Partial<FlowManagerOptions> = {}, moduleOptions: Partial<AuthCodeFlowModuleOptions> = {}, name = 'fake'): Promise<FlowManager> {
-    moduleRef = await compileWith({ providers: { [name]: fakeClientOptions(provider, name, overrides) }, ...moduleOptions });
+  async function managerFor(
+    overrides: Partial<FlowManagerOptions> = {},
+    moduleOptions: Partial<AuthCodeFlowModuleOptions> = {},
+    name = 'fake',
+  ): Promise<FlowManager> {
+    moduleRef = await compileWith({
+      providers: { [name]: fakeClientOptions(provider, name, overrides) },
+      ...moduleOptions,
+    });
     return moduleRef.get(FlowManagerRegistry).get(name);
   }
 
@@ -50,7 +57,12 @@ describe('token exchange', () => {
     const challenge = new URL(url).searchParams.get('code_challenge');
     const callback = await provider.authorize(url);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.stringMatching(/^refresh-/), scope: 'read write', expiresIn: 3600 });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      refreshToken: expect.stringMatching(/^refresh-/),
+      scope: 'read write',
+      expiresIn: 3600,
+    });
     const [request] = tokenRequests();
     expect(request!.params.code_verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(createHash('sha256').update(request!.params.code_verifier!).digest('base64url')).toBe(challenge);
@@ -87,17 +99,27 @@ describe('token exchange', () => {
     const manager = await managerFor({ postFormData: false });
     await manager.handleCallback('ada', await startFlow(manager));
     expect(tokenRequests()[0]!.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(tokenRequests()[0]!.body)).toMatchObject({ grant_type: 'authorization_code', client_secret: CLIENT_SECRET });
+    expect(JSON.parse(tokenRequests()[0]!.body)).toMatchObject({
+      grant_type: 'authorization_code',
+      client_secret: CLIENT_SECRET,
+    });
   });
 
   it('parses a GitHub-style form-encoded token response', async () => {
     // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps (without Accept: JSON)
     provider.on('POST', '/oauth/token', (_request, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' }).end('access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer');
+      res
+        .writeHead(200, { 'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8' })
+        .end('access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer');
     });
     const manager = await managerFor();
     const { tokens } = await manager.handleCallback('ada', await startFlow(manager));
-    expect(tokens).toEqual({ accessToken: 'gho_16C7e42F292c6912E7710c838347Ae178B4a', tokenType: 'bearer', scope: 'repo,gist', raw: { access_token: 'gho_16C7e42F292c6912E7710c838347Ae178B4a', scope: 'repo,gist', token_type: 'bearer' } });
+    expect(tokens).toEqual({
+      accessToken: 'gho_16C7e42F292c6912E7710c838347Ae178B4a',
+      tokenType: 'bearer',
+      scope: 'repo,gist',
+      raw: { access_token: 'gho_16C7e42F292c6912E7710c838347Ae178B4a', scope: 'repo,gist', token_type: 'bearer' },
+    });
   });
 
   it('turns 400 invalid_grant into TokenRequestError, and stores nothing', async () => {
@@ -113,7 +135,9 @@ describe('token exchange', () => {
   });
 
   it('turns an error in an HTTP 200 body into TokenRequestError', async () => {
-    provider.on('POST', '/oauth/token', (_request, res) => json(res, 200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' }));
+    provider.on('POST', '/oauth/token', (_request, res) =>
+      json(res, 200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' }),
+    );
     const manager = await managerFor();
     await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({
       error: 'bad_verification_code',
@@ -125,7 +149,10 @@ describe('token exchange', () => {
   it('gives up on a hanging token endpoint within httpTimeoutMs', async () => {
     provider.on('POST', '/oauth/token', () => undefined);
     const manager = await managerFor({}, { httpTimeoutMs: 300 });
-    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'timeout', code: 'token_endpoint_error' });
+    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({
+      failure: 'timeout',
+      code: 'token_endpoint_error',
+    });
     expect(tokenRequests()).toHaveLength(1);
   });
 
@@ -141,10 +168,31 @@ describe('token exchange', () => {
   });
 
   it.each([
-    ['a 500', (res: import('node:http').ServerResponse) => res.writeHead(500, { 'Content-Type': 'text/html' }).end('<h1>oops</h1>'), 'http_status'],
-    ['an HTML 200', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'), 'invalid_response'],
-    ['a redirect', (res: import('node:http').ServerResponse) => res.writeHead(307, { Location: `${provider.url}/elsewhere` }).end(), 'redirect'],
-    ['a 2 MiB body', (res: import('node:http').ServerResponse) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"access_token":"${'a'.repeat(2 * 1024 * 1024)}","token_type":"bearer"}`), 'response_too_large'],
+    [
+      'a 500',
+      (res: import('node:http').ServerResponse) =>
+        res.writeHead(500, { 'Content-Type': 'text/html' }).end('<h1>oops</h1>'),
+      'http_status',
+    ],
+    [
+      'an HTML 200',
+      (res: import('node:http').ServerResponse) =>
+        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'),
+      'invalid_response',
+    ],
+    [
+      'a redirect',
+      (res: import('node:http').ServerResponse) => res.writeHead(307, { Location: `${provider.url}/elsewhere` }).end(),
+      'redirect',
+    ],
+    [
+      'a 2 MiB body',
+      (res: import('node:http').ServerResponse) =>
+        res
+          .writeHead(200, { 'Content-Type': 'application/json' })
+          .end(`{"access_token":"${'a'.repeat(2 * 1024 * 1024)}","token_type":"bearer"}`),
+      'response_too_large',
+    ],
     ['a connection reset', (res: import('node:http').ServerResponse) => res.socket?.destroy(), 'network'],
   ])('turns %s into TokenEndpointError without retrying', async (_name, reply, failure) => {
     provider.on('POST', '/oauth/token', (_request, res) => reply(res));
@@ -160,28 +208,45 @@ describe('token exchange', () => {
 
   it.each([
     ['a 503 with Retry-After: 0', 503, { 'Retry-After': '0' }, 0],
-    ['a 503 with a Retry-After date', 503, { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() }, expect.any(Number)],
+    [
+      'a 503 with a Retry-After date',
+      503,
+      { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() },
+      expect.any(Number),
+    ],
     ['a 429 with Retry-After: 1', 429, { 'Retry-After': '1' }, 1],
     ['a 503 without Retry-After', 503, {}, undefined],
-  ])('never re-sends the code after %s: one request, TokenEndpointError http_status with retryAfter', async (_name, status, headers, retryAfter) => {
-    // A 429's OAuth error would be a TokenRequestError; a rate limiter in front of the server sends none.
-    const body = status === 429 ? { message: 'Too Many Requests' } : { error: 'temporarily_unavailable' };
-    provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, headers));
-    const manager = await managerFor();
-    const error = (await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught)) as TokenEndpointError;
-    expect(error).toBeInstanceOf(TokenEndpointError);
-    expect(error).toMatchObject({ failure: 'http_status', status, message: expect.stringContaining(`the token endpoint answered HTTP ${status}`) });
-    expect(error.retryAfter).toEqual(retryAfter);
-    // The code reached the server once: a second request could redeem it twice (RFC 6749 §4.1.2).
-    expect(tokenRequests()).toHaveLength(1);
-    expect(await manager.getTokens('ada')).toBeUndefined();
-  });
+  ])(
+    'never re-sends the code after %s: one request, TokenEndpointError http_status with retryAfter',
+    async (_name, status, headers, retryAfter) => {
+      // A 429's OAuth error would be a TokenRequestError; a rate limiter in front of the server sends none.
+      const body = status === 429 ? { message: 'Too Many Requests' } : { error: 'temporarily_unavailable' };
+      provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, headers));
+      const manager = await managerFor();
+      const error = (await manager
+        .handleCallback('ada', await startFlow(manager))
+        .catch((caught: unknown) => caught)) as TokenEndpointError;
+      expect(error).toBeInstanceOf(TokenEndpointError);
+      expect(error).toMatchObject({
+        failure: 'http_status',
+        status,
+        message: expect.stringContaining(`the token endpoint answered HTTP ${status}`),
+      });
+      expect(error.retryAfter).toEqual(retryAfter);
+      // The code reached the server once: a second request could redeem it twice (RFC 6749 §4.1.2).
+      expect(tokenRequests()).toHaveLength(1);
+      expect(await manager.getTokens('ada')).toBeUndefined();
+    },
+  );
 
   it('retries a refused connection (the request was never sent), then reports it', async () => {
     const port = await closedPort();
     const manager = await managerFor({ accessTokenPath: `http://127.0.0.1:${port}/token` });
     const attempts = jest.spyOn(moduleRef!.get<TokenHttpTransport>(TOKEN_HTTP_TRANSPORT), 'post');
-    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'network', message: expect.stringContaining('ECONNREFUSED') });
+    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({
+      failure: 'network',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
     expect(attempts).toHaveBeenCalledTimes(3);
   });
 
@@ -195,7 +260,10 @@ describe('token exchange', () => {
     };
     const manager = await managerFor({}, { tokenTransport: transport });
     const error = await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ failure: 'network', message: 'The token request failed: network error without a code.' });
+    expect(error).toMatchObject({
+      failure: 'network',
+      message: 'The token request failed: network error without a code.',
+    });
     expect(calls).toBe(1);
   });
 
@@ -208,7 +276,12 @@ describe('token exchange', () => {
     const manager = await managerFor();
     const error = await manager.handleCallback('ada', await startFlow(manager)).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TokenEndpointError);
-    const rendered = [inspect(error, { depth: 10, showHidden: true }), JSON.stringify(error), String(error), (error as Error).stack].join('\n');
+    const rendered = [
+      inspect(error, { depth: 10, showHidden: true }),
+      JSON.stringify(error),
+      String(error),
+      (error as Error).stack,
+    ].join('\n');
     for (const secret of secrets) expect(rendered).not.toContain(secret);
   });
 });

@@ -1,6 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { FlowManagerRegistry, TOKEN_STORE, TokenEndpointError, TokenRequestError, type FlowManager, type TokensEvent, type TokenStore } from '../../lib/index.js';
+import {
+  FlowManagerRegistry,
+  TOKEN_STORE,
+  TokenEndpointError,
+  TokenRequestError,
+  type FlowManager,
+  type TokensEvent,
+  type TokenStore,
+} from '../../lib/index.js';
 import { FakeProvider, json } from '../support/fake-provider.js';
 import { compileWith, fakeClientOptions } from '../support/testing-module.js';
 
@@ -23,7 +31,10 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
   });
 
   async function connect(user = 'ada', revocationPath?: string) {
-    moduleRef = await compileWith({ providers: { fake: fakeClientOptions(provider, 'fake', { revocationPath }) }, onTokens: (event) => void events.push(event) });
+    moduleRef = await compileWith({
+      providers: { fake: fakeClientOptions(provider, 'fake', { revocationPath }) },
+      onTokens: (event) => void events.push(event),
+    });
     manager = moduleRef.get(FlowManagerRegistry).get('fake');
     tokenStore = moduleRef.get(TOKEN_STORE);
     const { url } = await manager.createAuthorizationUrl(user);
@@ -55,7 +66,11 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
     expect(refreshed!.accessToken).not.toBe(first.accessToken);
     expect(refreshed!.refreshToken).not.toBe(first.refreshToken);
     const [request] = provider.requestsTo('/oauth/token').slice(-1);
-    expect(request!.params).toMatchObject({ grant_type: 'refresh_token', refresh_token: first.refreshToken, client_id: 'fake-client' });
+    expect(request!.params).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: first.refreshToken,
+      client_id: 'fake-client',
+    });
     expect(await tokenStore.get('fake', 'ada')).toEqual(refreshed);
     expect(events.at(-1)).toMatchObject({ provider: 'fake', user: 'ada', tokens: refreshed });
   });
@@ -63,7 +78,9 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
   it('keeps the old refresh token when the refresh response carries none', async () => {
     const first = await connect();
     await expireStored();
-    provider.on('POST', '/oauth/token', (_request, res) => json(res, 200, { access_token: 'only-access', token_type: 'Bearer', expires_in: 60 }));
+    provider.on('POST', '/oauth/token', (_request, res) =>
+      json(res, 200, { access_token: 'only-access', token_type: 'Bearer', expires_in: 60 }),
+    );
     const refreshed = await manager.getTokens('ada');
     expect(refreshed).toMatchObject({ accessToken: 'only-access', refreshToken: first.refreshToken });
   });
@@ -90,7 +107,10 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
 
   it('never re-sends a refresh token after a 503 or 429 with Retry-After, and keeps the stored tokens', async () => {
     const first = await connect();
-    for (const [status, body] of [[503, { error: 'temporarily_unavailable' }], [429, 'Too Many Requests']] as const) {
+    for (const [status, body] of [
+      [503, { error: 'temporarily_unavailable' }],
+      [429, 'Too Many Requests'],
+    ] as const) {
       await expireStored();
       provider.reset();
       provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, { 'Retry-After': '0' }));
@@ -113,12 +133,18 @@ describe('after the flow: stored tokens, refresh, revocation', () => {
     const tokens = await connect('ada', '/oauth/revoke');
     await manager.revokeTokens('ada');
     const [request] = provider.requestsTo('/oauth/revoke');
-    expect(request!.params).toMatchObject({ token: tokens.refreshToken, token_type_hint: 'refresh_token', client_id: 'fake-client' });
+    expect(request!.params).toMatchObject({
+      token: tokens.refreshToken,
+      token_type_hint: 'refresh_token',
+      client_id: 'fake-client',
+    });
     expect(await manager.getTokens('ada')).toBeUndefined();
   });
 
   it('keeps the tokens when revocation fails, and never re-sends the token after a Retry-After', async () => {
-    provider.on('POST', '/oauth/revoke', (_request, res) => json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' }));
+    provider.on('POST', '/oauth/revoke', (_request, res) =>
+      json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' }),
+    );
     await connect('ada', '/oauth/revoke');
     await expect(manager.revokeTokens('ada')).rejects.toMatchObject({ failure: 'http_status', status: 503 });
     expect(provider.requestsTo('/oauth/revoke')).toHaveLength(1);

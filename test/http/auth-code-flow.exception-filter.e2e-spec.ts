@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Controller, Get, type INestApplication, Query, UseFilters } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { AuthCodeFlowExceptionFilter, AuthCodeFlowModule, FlowManager, InjectFlowManager, getFlowManagerToken } from '../../lib/index.js';
+import {
+  AuthCodeFlowExceptionFilter,
+  AuthCodeFlowModule,
+  FlowManager,
+  InjectFlowManager,
+  getFlowManagerToken,
+} from '../../lib/index.js';
 import { FakeProvider } from '../support/fake-provider.js';
 import { PLATFORMS } from '../support/http-app.js';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -27,10 +33,19 @@ describe.each(PLATFORMS)("AuthCodeFlowExceptionFilter in an app's own controller
   beforeAll(async () => {
     provider = await FakeProvider.start();
     const moduleRef = await Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRoot({ providers: { fake: fakeClientOptions(provider) }, routes: false, httpTimeoutMs: 300 })],
+      imports: [
+        AuthCodeFlowModule.forRoot({
+          providers: { fake: fakeClientOptions(provider) },
+          routes: false,
+          httpTimeoutMs: 300,
+        }),
+      ],
       controllers: [ConnectController],
     }).compile();
-    app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
+    app =
+      platform === 'fastify'
+        ? moduleRef.createNestApplication(new FastifyAdapter())
+        : moduleRef.createNestApplication();
     app.useLogger(false);
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -43,7 +58,11 @@ describe.each(PLATFORMS)("AuthCodeFlowExceptionFilter in an app's own controller
   it('answers an unknown state with 400 JSON instead of a 500', async () => {
     const response = await fetch(`${url}/connect/callback?code=c&state=unknown`);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ statusCode: 400, error: 'invalid_state', message: 'The state is unknown, expired or already used.' });
+    expect(await response.json()).toEqual({
+      statusCode: 400,
+      error: 'invalid_state',
+      message: 'The state is unknown, expired or already used.',
+    });
   });
 
   it('answers a hanging token endpoint with 504', async () => {

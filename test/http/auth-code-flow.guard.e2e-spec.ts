@@ -85,7 +85,10 @@ describe.each(PLATFORMS)('routes.guard, a subclass of AuthCodeFlowGuard, on %s',
 
   async function listen(authModule: ReturnType<typeof AuthCodeFlowModule.forRoot>): Promise<void> {
     const moduleRef = await Test.createTestingModule({ imports: [ApiKeysModule, authModule] }).compile();
-    const app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
+    const app =
+      platform === 'fastify'
+        ? moduleRef.createNestApplication(new FastifyAdapter())
+        : moduleRef.createNestApplication();
     app.useLogger(false);
     await app.listen(0, '127.0.0.1');
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
@@ -93,7 +96,8 @@ describe.each(PLATFORMS)('routes.guard, a subclass of AuthCodeFlowGuard, on %s',
     close = () => app.close();
   }
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { redirect: 'manual', headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, { redirect: 'manual', headers });
 
   /** The whole flow through the subclass: authorize, consent, callback. */
   async function flow(prefix: string, headers: Record<string, string>): Promise<Response> {
@@ -104,7 +108,9 @@ describe.each(PLATFORMS)('routes.guard, a subclass of AuthCodeFlowGuard, on %s',
   }
 
   it('guards both routes with a forRoot subclass: its resolveUser, its 401, its injected service', async () => {
-    await listen(AuthCodeFlowModule.forRoot({ providers: { fake: fakeClientOptions(provider) }, routes: { guard: ApiKeyGuard } }));
+    await listen(
+      AuthCodeFlowModule.forRoot({ providers: { fake: fakeClientOptions(provider) }, routes: { guard: ApiKeyGuard } }),
+    );
 
     for (const path of ['/oauth/fake/authorize', '/oauth/fake/callback?code=c&state=s']) {
       const refused = await get(path, { 'x-api-key': 'wrong' });
@@ -115,7 +121,10 @@ describe.each(PLATFORMS)('routes.guard, a subclass of AuthCodeFlowGuard, on %s',
     expect(done.status).toBe(302);
     expect((await tokenStore.get('fake', 'ada'))?.accessToken).toMatch(/^access-/);
     // The unknown-provider hook is still the base's.
-    expect(await (await get('/oauth/nope/authorize', { 'x-api-key': 'key-ada' })).json()).toMatchObject({ statusCode: 404, error: 'unknown_provider' });
+    expect(await (await get('/oauth/nope/authorize', { 'x-api-key': 'key-ada' })).json()).toMatchObject({
+      statusCode: 404,
+      error: 'unknown_provider',
+    });
   });
 
   it('takes the subclass from forRootAsync’s registration routes, with the factory’s other route options', async () => {
@@ -123,8 +132,11 @@ describe.each(PLATFORMS)('routes.guard, a subclass of AuthCodeFlowGuard, on %s',
       providerNames: ['fake'],
       routes: { path: 'connect', guard: AuditingGuard },
       useFactory: () => ({
-        providers: { fake: fakeClientOptions(provider, 'fake', { redirectUri: 'http://127.0.0.1:3000/connect/fake/callback' }) },
-        resolveUser: (request: AuthCodeFlowRequest) => (typeof request.headers['x-user'] === 'string' ? request.headers['x-user'] : undefined),
+        providers: {
+          fake: fakeClientOptions(provider, 'fake', { redirectUri: 'http://127.0.0.1:3000/connect/fake/callback' }),
+        },
+        resolveUser: (request: AuthCodeFlowRequest) =>
+          typeof request.headers['x-user'] === 'string' ? request.headers['x-user'] : undefined,
         routes: { successRedirect: '/connected' },
       }),
     };
@@ -139,26 +151,47 @@ describe.each(PLATFORMS)('routes.guard, a subclass of AuthCodeFlowGuard, on %s',
 
 describe('routes.guard validation at start-up', () => {
   const options = (guard: unknown) => ({
-    providers: { github: { baseUri: 'https://github.com', authorizationPath: '/a', accessTokenPath: '/t', clientId: 'id', clientSecret: 's', redirectUri: 'https://app.example/oauth/github/callback' } },
+    providers: {
+      github: {
+        baseUri: 'https://github.com',
+        authorizationPath: '/a',
+        accessTokenPath: '/t',
+        clientId: 'id',
+        clientSecret: 's',
+        redirectUri: 'https://app.example/oauth/github/callback',
+      },
+    },
     routes: { guard: guard as typeof AuthCodeFlowGuard },
   });
 
   it('refuses a forRoot guard that does not extend AuthCodeFlowGuard', async () => {
-    const compiling = Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options(NotOurGuard))] }).compile();
-    await expect(compiling).rejects.toThrow("routes.guard must be AuthCodeFlowGuard or a class that extends it (the app's other guards go in routes.guards)");
+    const compiling = Test.createTestingModule({
+      imports: [AuthCodeFlowModule.forRoot(options(NotOurGuard))],
+    }).compile();
+    await expect(compiling).rejects.toThrow(
+      "routes.guard must be AuthCodeFlowGuard or a class that extends it (the app's other guards go in routes.guards)",
+    );
   });
 
   it('refuses a forRootAsync registration guard that does not extend it, at once', () => {
     expect(() =>
-      // @ts-expect-error the type, too, takes only a subclass of AuthCodeFlowGuard
-      AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], routes: { guard: NotOurGuard }, useFactory: () => options(AuthCodeFlowGuard) }),
+      AuthCodeFlowModule.forRootAsync({
+        providerNames: ['github'],
+        // @ts-expect-error the type, too, takes only a subclass of AuthCodeFlowGuard
+        routes: { guard: NotOurGuard },
+        useFactory: () => options(AuthCodeFlowGuard),
+      }),
     ).toThrow(AuthCodeFlowConfigError);
   });
 
   it('refuses a factory guard that differs from the registration’s', async () => {
     const compiling = Test.createTestingModule({
-      imports: [AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], useFactory: () => options(AuditingGuard) })],
+      imports: [
+        AuthCodeFlowModule.forRootAsync({ providerNames: ['github'], useFactory: () => options(AuditingGuard) }),
+      ],
     }).compile();
-    await expect(compiling).rejects.toThrow("routes.guard: the factory's guard (AuditingGuard) differs from the registration's (AuthCodeFlowGuard); give it with forRootAsync's routes");
+    await expect(compiling).rejects.toThrow(
+      "routes.guard: the factory's guard (AuditingGuard) differs from the registration's (AuthCodeFlowGuard); give it with forRootAsync's routes",
+    );
   });
 });

@@ -56,7 +56,10 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
 
   async function start(options: Partial<AuthCodeFlowModuleOptions> = {}): Promise<RunningApp> {
     // Registering the default client only when none is given: registering it re-registers its redirect URI.
-    running = await startHttpApp(platform, { ...options, providers: options.providers ?? { fake: fakeClientOptions(provider, 'fake') } });
+    running = await startHttpApp(platform, {
+      ...options,
+      providers: options.providers ?? { fake: fakeClientOptions(provider, 'fake') },
+    });
     return running;
   }
   const tokenRequests = () => provider.requestsTo('/oauth/token').length;
@@ -72,25 +75,37 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
 
   it('sets acf-<routes path>, Path=/, HttpOnly, SameSite=Lax, Max-Age on http; __Host- and Secure on https; never a Domain', async () => {
     await start({
-      providers: { fake: fakeClientOptions(provider, 'fake', { redirectUri: 'http://127.0.0.1:3000/api/oauth/fake/callback' }) },
+      providers: {
+        fake: fakeClientOptions(provider, 'fake', { redirectUri: 'http://127.0.0.1:3000/api/oauth/fake/callback' }),
+      },
       routes: { path: 'api/oauth' },
       stateTtlSeconds: 120,
     });
     const plain = (await authorize(new Browser(running!.url), {}, '/api/oauth')).response.headers.getSetCookie();
     expect(plain).toHaveLength(1);
-    expect(plain[0]).toMatch(/^acf-api\.oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=120; HttpOnly; SameSite=Lax$/);
+    expect(plain[0]).toMatch(
+      /^acf-api\.oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=120; HttpOnly; SameSite=Lax$/,
+    );
     await running!.close();
 
-    await start({ providers: { fake: fakeClientOptions(provider, 'fake', { redirectUri: 'https://app.example/oauth/fake/callback' }) } });
+    await start({
+      providers: {
+        fake: fakeClientOptions(provider, 'fake', { redirectUri: 'https://app.example/oauth/fake/callback' }),
+      },
+    });
     const browser = new Browser(running!.url);
     const first = await authorize(browser);
     const [secure] = first.response.headers.getSetCookie();
-    expect(secure).toMatch(/^__Host-acf-oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/);
+    expect(secure).toMatch(
+      /^__Host-acf-oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax; Secure$/,
+    );
     expect(secure).not.toMatch(/domain/i);
     // The callback's deletion carries the same prefix requirements, or a browser would ignore it.
     const done = await browser.get(first.callback);
     expect(done.status).toBe(302);
-    expect(done.headers.getSetCookie()).toEqual(['__Host-acf-oauth=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure']);
+    expect(done.headers.getSetCookie()).toEqual([
+      '__Host-acf-oauth=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure',
+    ]);
   });
 
   it('never binds a flow to a value the browser presented: a planted cookie stays useless to its planter', async () => {
@@ -112,7 +127,10 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     const planter = new Browser(running!.url, undefined);
     const stolen = await planter.get(callback, { cookie: planted });
     expect(stolen.status).toBe(400);
-    expect(await stolen.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued to another browser.' });
+    expect(await stolen.json()).toMatchObject({
+      error: 'invalid_state',
+      message: 'The state was issued to another browser.',
+    });
     expect(tokenRequests()).toBe(0);
   });
 
@@ -164,7 +182,8 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     expect(await response.json()).toEqual({
       statusCode: 400,
       error: 'invalid_state',
-      message: "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.",
+      message:
+        "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.",
     });
     expect(tokenRequests()).toBe(0);
   });
@@ -210,7 +229,10 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     const before = theirs.binding();
     const response = await theirs.get(callback);
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued to another browser.' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_state',
+      message: 'The state was issued to another browser.',
+    });
     expect(response.headers.getSetCookie()).toEqual([]);
     expect(theirs.binding()).toEqual(before);
     expect(tokenRequests()).toBe(0);
@@ -255,7 +277,10 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
     const { state, callback } = await authorize(new Browser(running!.url));
     const code = new URL(callback, running!.url).searchParams.get('code')!;
     const manager = running!.app.get(FlowManagerRegistry).get('fake');
-    await expect(manager.fetchAccessToken('ada', code, state)).rejects.toMatchObject({ code: 'invalid_state', reason: 'wrong_browser' });
+    await expect(manager.fetchAccessToken('ada', code, state)).rejects.toMatchObject({
+      code: 'invalid_state',
+      reason: 'wrong_browser',
+    });
     await expect(manager.fetchAccessToken('ada', code, state)).rejects.toMatchObject({ reason: 'unknown_or_expired' });
     expect(tokenRequests()).toBe(0);
   });

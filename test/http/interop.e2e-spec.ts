@@ -4,7 +4,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { TOKEN_STORE, type TokenStore } from '../../lib/index.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
-import { CookieJar, startLocalAuthorizationServer, type LocalAuthorizationServer } from '../support/local-authorization-server.js';
+import {
+  CookieJar,
+  startLocalAuthorizationServer,
+  type LocalAuthorizationServer,
+} from '../support/local-authorization-server.js';
 
 const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/local/callback';
 const SECRET = 'interop secret: + & % /';
@@ -53,18 +57,24 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
     });
   }
 
-  const get = (path: string, headers: Record<string, string>) => fetch(`${running!.url}${path}`, { redirect: 'manual', headers });
+  const get = (path: string, headers: Record<string, string>) =>
+    fetch(`${running!.url}${path}`, { redirect: 'manual', headers });
   const tokenPosts = async () => (await server.countRequests())['POST /token'] ?? 0;
 
   /** authorize at the app as `user`, then sign in and answer consent at oidc-provider. */
   async function authorize(user: string, consent: 'allow' | 'deny' = 'allow') {
     const response = await get('/oauth/local/authorize?returnTo=%2Fdone', { 'x-user': user });
     expect(response.status).toBe(302);
-    const callbackUrl = await server.login(response.headers.get('location')!, { username: user, consent, jar: new CookieJar() });
+    const callbackUrl = await server.login(response.headers.get('location')!, {
+      username: user,
+      consent,
+      jar: new CookieJar(),
+    });
     expect(`${callbackUrl.origin}${callbackUrl.pathname}`).toBe(REDIRECT_URI);
     return { query: callbackUrl.searchParams, cookie: cookiesFrom(response) };
   }
-  const callback = (query: URLSearchParams, headers: Record<string, string>) => get(`/oauth/local/callback?${query}`, headers);
+  const callback = (query: URLSearchParams, headers: Record<string, string>) =>
+    get(`/oauth/local/callback?${query}`, headers);
 
   it('completes the flow: tokens stored, 302 to returnTo', async () => {
     await start();
@@ -74,7 +84,11 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/done');
     const tokens = await running!.app.get<TokenStore>(TOKEN_STORE).get('local', 'ada');
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.any(String), idToken: expect.any(String) });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      refreshToken: expect.any(String),
+      idToken: expect.any(String),
+    });
     // The access token works at the server's userinfo endpoint.
     const me = await fetch(`${server.issuer}/me`, { headers: { Authorization: `Bearer ${tokens!.accessToken}` } });
     expect(await me.json()).toMatchObject({ sub: 'ada' });
@@ -95,7 +109,10 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
     await start();
     const { query, cookie } = await authorize('ada');
     const before = await tokenPosts();
-    const [first, second] = await Promise.all([callback(query, { 'x-user': 'ada', cookie }), callback(query, { 'x-user': 'ada', cookie })]);
+    const [first, second] = await Promise.all([
+      callback(query, { 'x-user': 'ada', cookie }),
+      callback(query, { 'x-user': 'ada', cookie }),
+    ]);
     expect([first.status, second.status].sort()).toEqual([302, 400]);
     expect(await tokenPosts()).toBe(before + 1);
   });
@@ -120,7 +137,10 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
     const before = await tokenPosts();
     const response = await callback(query, { 'x-user': 'mallory', cookie });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued for another user.' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_state',
+      message: 'The state was issued for another user.',
+    });
     expect(await tokenPosts()).toBe(before);
   });
 
@@ -131,7 +151,10 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
     const before = await tokenPosts();
     const response = await callback(query, { 'x-user': 'ada', cookie });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: 'invalid_state', message: 'The state is unknown, expired or already used.' });
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_state',
+      message: 'The state is unknown, expired or already used.',
+    });
     expect(await tokenPosts()).toBe(before);
   });
 });

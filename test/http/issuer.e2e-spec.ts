@@ -25,7 +25,8 @@ describe.each(PLATFORMS)('the callback’s iss on %s', (platform) => {
     running = await startHttpApp(platform, { providers: { fake: options } });
   }
 
-  const get = (path: string, cookie = '') => fetch(`${running!.url}${path}`, { redirect: 'manual', headers: { 'x-user': 'ada', cookie } });
+  const get = (path: string, cookie = '') =>
+    fetch(`${running!.url}${path}`, { redirect: 'manual', headers: { 'x-user': 'ada', cookie } });
   const tokenRequests = () => provider.requestsTo('/oauth/token').length;
 
   /** authorize, then the provider's consent; the callback query gets `extra` (e.g. an `iss`). */
@@ -75,13 +76,21 @@ describe.each(PLATFORMS)('the callback’s iss on %s', (platform) => {
 
   it('with a preset’s issuer (GitLab: the instance URL), refuses another iss and takes its own', async () => {
     const registered = fakeClientOptions(provider);
-    const options = gitlab({ clientId: registered.clientId, clientSecret: CLIENT_SECRET, redirectUri: registered.redirectUri, baseUri: provider.url });
+    const options = gitlab({
+      clientId: registered.clientId,
+      clientSecret: CLIENT_SECRET,
+      redirectUri: registered.redirectUri,
+      baseUri: provider.url,
+    });
     expect(options.issuer).toBe(provider.url);
     await start(options);
 
     const mixedUp = await callback({ iss: 'https://gitlab.com' });
     expect(mixedUp.status).toBe(400);
-    expect(await mixedUp.json()).toMatchObject({ error: 'invalid_callback', message: expect.stringContaining('does not match') });
+    expect(await mixedUp.json()).toMatchObject({
+      error: 'invalid_callback',
+      message: expect.stringContaining('does not match'),
+    });
     expect(tokenRequests()).toBe(0);
 
     expect((await callback({ iss: provider.url })).status).toBe(302);

@@ -44,7 +44,8 @@ describe('the request type of resolveUser', () => {
     running = undefined;
   });
 
-  const authorize = (headers: Record<string, string>) => fetch(`${running!.url}/oauth/github/authorize`, { redirect: 'manual', headers });
+  const authorize = (headers: Record<string, string>) =>
+    fetch(`${running!.url}/oauth/github/authorize`, { redirect: 'manual', headers });
 
   it('takes a resolver written for Express’s Request, and calls it with one', async () => {
     const seen: unknown[] = [];

@@ -9,8 +9,12 @@ import { fakeClientOptions } from '../support/testing-module.js';
 
 /** A `returnTo` query value: an attack string percent-encoded, or arbitrary bytes (also invalid UTF-8). */
 const returnToQuery: fc.Arbitrary<string> = fc.oneof(
-  redirectTargetArbitrary.map((value) => encodeURIComponent((value as string & { toWellFormed(): string }).toWellFormed())),
-  fc.uint8Array({ maxLength: 24 }).map((bytes) => `%2F${[...bytes].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')}`),
+  redirectTargetArbitrary.map((value) =>
+    encodeURIComponent((value as string & { toWellFormed(): string }).toWellFormed()),
+  ),
+  fc
+    .uint8Array({ maxLength: 24 })
+    .map((bytes) => `%2F${[...bytes].map((byte) => `%${byte.toString(16).padStart(2, '0')}`).join('')}`),
 );
 
 describe.each(PLATFORMS)('returnTo through the routes on %s', (platform) => {
@@ -29,7 +33,10 @@ describe.each(PLATFORMS)('returnTo through the routes on %s', (platform) => {
 
   async function locationAfterFlow(returnTo: string): Promise<string> {
     const headers = { 'x-user': 'ada' };
-    const authorize = await fetch(`${running!.url}/oauth/fake/authorize?returnTo=${returnTo}`, { redirect: 'manual', headers });
+    const authorize = await fetch(`${running!.url}/oauth/fake/authorize?returnTo=${returnTo}`, {
+      redirect: 'manual',
+      headers,
+    });
     expect(authorize.status).toBe(302);
     const callback = await provider.authorize(authorize.headers.get('location')!);
     const done = await fetch(`${running!.url}/oauth/fake/callback?${callback.toString()}`, {
@@ -40,16 +47,25 @@ describe.each(PLATFORMS)('returnTo through the routes on %s', (platform) => {
     return done.headers.get('location')!;
   }
 
-  it.each(['%2F.%2F%2Fevil.example', '%2F%252e%252e%2F%2Fevil.example', '%2F%2e%2e%2F%2Fevil.example%2Fx', '%2Fa%2F..%2F%2Fevil.example', '%2F.%2F%5Cevil.example'])(
-    'falls back to successRedirect for %s',
-    async (returnTo) => {
-      running = await startHttpApp(platform, { providers: { fake: fakeClientOptions(provider, 'fake') }, routes: { successRedirect: '/home' } });
-      expect(await locationAfterFlow(returnTo)).toBe('/home');
-    },
-  );
+  it.each([
+    '%2F.%2F%2Fevil.example',
+    '%2F%252e%252e%2F%2Fevil.example',
+    '%2F%2e%2e%2F%2Fevil.example%2Fx',
+    '%2Fa%2F..%2F%2Fevil.example',
+    '%2F.%2F%5Cevil.example',
+  ])('falls back to successRedirect for %s', async (returnTo) => {
+    running = await startHttpApp(platform, {
+      providers: { fake: fakeClientOptions(provider, 'fake') },
+      routes: { successRedirect: '/home' },
+    });
+    expect(await locationAfterFlow(returnTo)).toBe('/home');
+  });
 
   it('for any returnTo, the callback sends the browser to successRedirect or to a path on the app origin', async () => {
-    running = await startHttpApp(platform, { providers: { fake: fakeClientOptions(provider, 'fake') }, routes: { successRedirect: '/home' } });
+    running = await startHttpApp(platform, {
+      providers: { fake: fakeClientOptions(provider, 'fake') },
+      routes: { successRedirect: '/home' },
+    });
     const origin = new URL(running.url).origin;
     await fc.assert(
       fc.asyncProperty(returnToQuery, async (returnTo) => {

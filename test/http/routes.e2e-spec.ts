@@ -37,7 +37,8 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     return running;
   }
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${running!.url}${path}`, { redirect: 'manual', headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${running!.url}${path}`, { redirect: 'manual', headers });
   const tokenRequests = () => provider.requestsTo('/oauth/token').length;
 
   /** authorize as `user`, then the provider's consent; returns the callback query and the browser's cookie. */
@@ -51,7 +52,8 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     return { callback, cookie: cookiesFrom(response) || cookie, response };
   }
 
-  const callbackPath = (query: URLSearchParams | string, providerName = 'fake') => `/oauth/${providerName}/callback?${query.toString()}`;
+  const callbackPath = (query: URLSearchParams | string, providerName = 'fake') =>
+    `/oauth/${providerName}/callback?${query.toString()}`;
 
   it('runs the whole flow: 302 to the provider, callback, tokens stored, 302 to returnTo', async () => {
     await start();
@@ -67,7 +69,9 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     });
     expect(location.searchParams.get('returnTo')).toBeNull();
     const setCookie = response.headers.getSetCookie()[0]!;
-    expect(setCookie).toMatch(/^acf-oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/);
+    expect(setCookie).toMatch(
+      /^acf-oauth=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/,
+    );
 
     const done = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
     expect(done.status).toBe(302);
@@ -84,7 +88,12 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
 
   it('redirects to successRedirect without returnTo, and ignores an open-redirect returnTo', async () => {
     await start({ routes: { successRedirect: '/connected' } });
-    for (const returnTo of ['', '?returnTo=%2F%2Fevil.example', '?returnTo=https%3A%2F%2Fevil.example%2F', '?returnTo=%2F%5Cevil.example']) {
+    for (const returnTo of [
+      '',
+      '?returnTo=%2F%2Fevil.example',
+      '?returnTo=https%3A%2F%2Fevil.example%2F',
+      '?returnTo=%2F%5Cevil.example',
+    ]) {
       const { callback, cookie } = await startFlow('ada', returnTo);
       const done = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
       expect(done.headers.get('location')).toBe('/connected');
@@ -93,7 +102,10 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
 
   it('sends a returnTo with spaces and non-ASCII characters back percent-encoded, in a 302 without a body', async () => {
     await start();
-    const { callback, cookie, response } = await startFlow('ada', `?returnTo=${encodeURIComponent('/connexions réussies?q=€ 1')}`);
+    const { callback, cookie, response } = await startFlow(
+      'ada',
+      `?returnTo=${encodeURIComponent('/connexions réussies?q=€ 1')}`,
+    );
     expect(await response.text()).toBe('');
     const done = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
     expect(done.status).toBe(302);
@@ -105,7 +117,11 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     await start();
     const response = await get('/oauth/fake/authorize');
     expect(response.status).toBe(401);
-    expect(await response.json()).toEqual({ statusCode: 401, error: 'unauthorized', message: 'Sign in before connecting an OAuth provider.' });
+    expect(await response.json()).toEqual({
+      statusCode: 401,
+      error: 'unauthorized',
+      message: 'Sign in before connecting an OAuth provider.',
+    });
     expect((await get('/oauth/fake/callback?code=c&state=s')).status).toBe(401);
     await running!.close();
 
@@ -131,7 +147,8 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     expect(await noCookie.json()).toEqual({
       statusCode: 400,
       error: 'invalid_state',
-      message: "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.",
+      message:
+        "The browser sent no binding cookie for this flow; start the flow on http://127.0.0.1:3000, the redirect URI's origin.",
     });
     expect(noCookie.headers.get('cache-control')).toBe('no-store');
 
@@ -139,7 +156,10 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     const theirs = await startFlow('ada', '', 'fake', '');
     const wrongCookie = await get(callbackPath(mine.callback), { 'x-user': 'ada', cookie: theirs.cookie });
     expect(wrongCookie.status).toBe(400);
-    expect(await wrongCookie.json()).toMatchObject({ error: 'invalid_state', message: 'The state was issued to another browser.' });
+    expect(await wrongCookie.json()).toMatchObject({
+      error: 'invalid_state',
+      message: 'The state was issued to another browser.',
+    });
     // Nothing of the other browser's cookie was spent.
     expect(wrongCookie.headers.getSetCookie()).toEqual([]);
     expect(tokenRequests()).toBe(0);
@@ -178,12 +198,20 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
   it("turns the provider's access_denied into 403 JSON without reflecting its text", async () => {
     await start();
     const { callback, cookie } = await startFlow('ada');
-    const denied = new URLSearchParams({ state: callback.get('state')!, error: 'access_denied', error_description: '<script>alert(1)</script>' });
+    const denied = new URLSearchParams({
+      state: callback.get('state')!,
+      error: 'access_denied',
+      error_description: '<script>alert(1)</script>',
+    });
     const response = await get(callbackPath(denied), { 'x-user': 'ada', cookie });
     expect(response.status).toBe(403);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
     const text = await response.text();
-    expect(JSON.parse(text)).toEqual({ statusCode: 403, error: 'access_denied', message: 'The provider answered the authorization request with "access_denied".' });
+    expect(JSON.parse(text)).toEqual({
+      statusCode: 403,
+      error: 'access_denied',
+      message: 'The provider answered the authorization request with "access_denied".',
+    });
     expect(text).not.toContain('<script>');
   });
 
@@ -212,23 +240,40 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
   });
 
   it.each([
-    ['invalid_grant', (res: import('node:http').ServerResponse) => json(res, 400, { error: 'invalid_grant' }), 502, 'token_request_error'],
-    ['a 500', (res: import('node:http').ServerResponse) => res.writeHead(500).end('<h1>down</h1>'), 502, 'token_endpoint_error'],
+    [
+      'invalid_grant',
+      (res: import('node:http').ServerResponse) => json(res, 400, { error: 'invalid_grant' }),
+      502,
+      'token_request_error',
+    ],
+    [
+      'a 500',
+      (res: import('node:http').ServerResponse) => res.writeHead(500).end('<h1>down</h1>'),
+      502,
+      'token_endpoint_error',
+    ],
     ['a hang', () => undefined, 504, 'token_endpoint_error'],
-  ])('answers a token endpoint failure (%s) with 502/504, stores nothing and leaks nothing', async (_name, reply, status, error) => {
-    provider.on('POST', '/oauth/token', (_request, res) => reply(res));
-    await start({ httpTimeoutMs: 300 });
-    const { callback, cookie } = await startFlow('ada');
-    const response = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
-    expect(response.status).toBe(status);
-    const text = await response.text();
-    expect(JSON.parse(text)).toMatchObject({ statusCode: status, error });
-    for (const secret of [CLIENT_SECRET, callback.get('code')!, provider.requestsTo('/oauth/token')[0]!.params.code_verifier!]) {
-      expect(text).not.toContain(secret);
-    }
-    expect(await running!.app.get<TokenStore>(TOKEN_STORE).get('fake', 'ada')).toBeUndefined();
-    expect(events).toEqual([]);
-  });
+  ])(
+    'answers a token endpoint failure (%s) with 502/504, stores nothing and leaks nothing',
+    async (_name, reply, status, error) => {
+      provider.on('POST', '/oauth/token', (_request, res) => reply(res));
+      await start({ httpTimeoutMs: 300 });
+      const { callback, cookie } = await startFlow('ada');
+      const response = await get(callbackPath(callback), { 'x-user': 'ada', cookie });
+      expect(response.status).toBe(status);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ statusCode: status, error });
+      for (const secret of [
+        CLIENT_SECRET,
+        callback.get('code')!,
+        provider.requestsTo('/oauth/token')[0]!.params.code_verifier!,
+      ]) {
+        expect(text).not.toContain(secret);
+      }
+      expect(await running!.app.get<TokenStore>(TOKEN_STORE).get('fake', 'ada')).toBeUndefined();
+      expect(events).toEqual([]);
+    },
+  );
 
   it('answers 503 at authorize, with no redirect, when the state store is down', async () => {
     const downStore: StateStore = {
@@ -245,7 +290,11 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
     expect(response.status).toBe(503);
     expect(response.headers.get('location')).toBeNull();
     // The store's own message (which names the store and what it did) stays on the error, off the wire.
-    expect(await response.json()).toEqual({ statusCode: 503, error: 'store_unavailable', message: 'The service is temporarily unavailable; try again in a moment.' });
+    expect(await response.json()).toEqual({
+      statusCode: 503,
+      error: 'store_unavailable',
+      message: 'The service is temporarily unavailable; try again in a moment.',
+    });
     expect((await get('/oauth/fake/callback?code=c&state=s', { 'x-user': 'ada' })).status).toBe(503);
   });
 
@@ -271,8 +320,14 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
 
   it('takes the user from a synchronous or an asynchronous resolveUser, after app guards that may answer in any form', async () => {
     const fromHeader = (request: { headers: Record<string, string | undefined> }) => request.headers['x-user'];
-    const resolvers = [fromHeader, async (request: { headers: Record<string, string | undefined> }) => fromHeader(request)];
-    const guards = [[], [{ canActivate: () => true }, { canActivate: async () => true }, { canActivate: () => of(true) }]];
+    const resolvers = [
+      fromHeader,
+      async (request: { headers: Record<string, string | undefined> }) => fromHeader(request),
+    ];
+    const guards = [
+      [],
+      [{ canActivate: () => true }, { canActivate: async () => true }, { canActivate: () => of(true) }],
+    ];
     for (const resolveUser of resolvers) {
       for (const appGuards of guards) {
         await start({ resolveUser, routes: { guards: appGuards } });
@@ -292,7 +347,11 @@ describe.each(PLATFORMS)('built-in routes on %s', (platform) => {
   });
 
   it('sets a Secure, __Host- prefixed cookie with Path=/ and no Domain when the redirect URI is https', async () => {
-    await start({ providers: { fake: fakeClientOptions(provider, 'fake', { redirectUri: 'https://app.example/connect/fake/callback' }) } });
+    await start({
+      providers: {
+        fake: fakeClientOptions(provider, 'fake', { redirectUri: 'https://app.example/connect/fake/callback' }),
+      },
+    });
     const response = await get('/oauth/fake/authorize', { 'x-user': 'ada' });
     expect(response.headers.getSetCookie()).toHaveLength(1);
     expect(response.headers.getSetCookie()[0]).toMatch(

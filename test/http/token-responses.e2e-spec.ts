@@ -5,8 +5,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fc from 'fast-check';
 import type { ServerResponse } from 'node:http';
 import { TOKEN_STORE, type TokensEvent, type TokenStore } from '../../lib/index.js';
-import { MAX_TOKEN_RESPONSE_DEPTH, MAX_TOKEN_RESPONSE_KEY_LENGTH, MAX_TOKEN_RESPONSE_VALUES } from '../../lib/auth-code-flow.constants.js';
-import { TOKEN_ENDPOINT_FAILED, TOKEN_REQUEST_REJECTED, TOKEN_RESPONSE_PROBLEM } from '../../lib/auth-code-flow.messages.js';
+import {
+  MAX_TOKEN_RESPONSE_DEPTH,
+  MAX_TOKEN_RESPONSE_KEY_LENGTH,
+  MAX_TOKEN_RESPONSE_VALUES,
+} from '../../lib/auth-code-flow.constants.js';
+import {
+  TOKEN_ENDPOINT_FAILED,
+  TOKEN_REQUEST_REJECTED,
+  TOKEN_RESPONSE_PROBLEM,
+} from '../../lib/auth-code-flow.messages.js';
 import { FakeProvider, json } from '../support/fake-provider.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
 import { CLIENT_SECRET, fakeClientOptions } from '../support/testing-module.js';
@@ -29,7 +37,10 @@ function allowedMessages(status: number): Set<string> {
   const reasons = Object.values(TOKEN_RESPONSE_PROBLEM).flatMap((problem) =>
     typeof problem === 'function' ? args.map((arg) => (problem as (value: unknown) => string)(arg)) : [problem],
   );
-  return new Set([TOKEN_REQUEST_REJECTED('token', status), ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED('token', reason))]);
+  return new Set([
+    TOKEN_REQUEST_REJECTED('token', status),
+    ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED('token', reason)),
+  ]);
 }
 
 describe.each(PLATFORMS)('the callback route and hostile token responses on %s', (platform) => {
@@ -53,7 +64,8 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
     events.length = 0;
   });
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${running.url}${path}`, { redirect: 'manual', headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${running.url}${path}`, { redirect: 'manual', headers });
   const tokenStore = () => running.app.get<TokenStore>(TOKEN_STORE);
 
   /** A whole flow for `user` whose token request is answered by `reply`; returns the callback's response. */
@@ -69,7 +81,12 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 40 }),
       fc.stringMatching(/^[a-z][a-z _.\r\n"<>-]{7,30}$/),
-      fc.constantFrom('invalid_grant\r\nSet-Cookie: x=1', '<script>alert(1)</script>', 'mac', `echo client_secret=${CLIENT_SECRET}`),
+      fc.constantFrom(
+        'invalid_grant\r\nSet-Cookie: x=1',
+        '<script>alert(1)</script>',
+        'mac',
+        `echo client_secret=${CLIENT_SECRET}`,
+      ),
       fc.string({ maxLength: 6 }).map((chunk) => `${chunk}\r\n`.repeat(10_000)),
     );
     const field = (value: fc.Arbitrary<unknown>) => fc.option(value, { nil: undefined });
@@ -108,7 +125,8 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
         const allowed = allowedMessages(status);
         expect(allowed).toContain(answered.message);
         for (const value of strings) {
-          if (value.trim().length >= 8 && ![...allowed].some((ours) => ours.includes(value))) expect(raw).not.toContain(value);
+          if (value.trim().length >= 8 && ![...allowed].some((ours) => ours.includes(value)))
+            expect(raw).not.toContain(value);
         }
         expect(raw).not.toMatch(/[\r\n]/);
       }),
@@ -132,7 +150,10 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
   it('stores a raw without __proto__ members, with Object.prototype, and leaves Object.prototype alone', async () => {
     const body =
       '{"access_token":"proto","token_type":"Bearer","__proto__":{"isAdmin":true},"team":{"__proto__":{"isAdmin":true},"id":"T1"}}';
-    const response = await callbackWith((res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body), 'grace');
+    const response = await callbackWith(
+      (res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(body),
+      'grace',
+    );
     expect(response.status).toBe(302);
     const stored = (await tokenStore().get('fake', 'grace'))!;
     expect(stored.accessToken).toBe('proto');
@@ -144,7 +165,9 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
   });
 
   it('answers a 503 with Retry-After with 502 after exactly one token request', async () => {
-    const response = await callbackWith((res) => json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' }));
+    const response = await callbackWith((res) =>
+      json(res, 503, { error: 'temporarily_unavailable' }, { 'Retry-After': '0' }),
+    );
     expect(response.status).toBe(502);
     expect(await response.json()).toEqual({
       statusCode: 502,

@@ -9,7 +9,7 @@ import { chooseChromium, SYSTEM_CHROMIUM, unpackSparticuzChromium } from '../sup
 
 const run = promisify(execFile);
 
-describe('the browser tests\' Chromium', () => {
+describe("the browser tests' Chromium", () => {
   it('is CHROMIUM_PATH when set, and a CHROMIUM_PATH that does not exist is an error naming it', async () => {
     await expect(chooseChromium({ CHROMIUM_PATH: '/nonexistent/chromium' })).rejects.toThrow(
       'CHROMIUM_PATH names /nonexistent/chromium, which does not exist',
@@ -20,7 +20,7 @@ describe('the browser tests\' Chromium', () => {
     });
   });
 
-  it('is Debian\'s when present, else the one inside @sparticuz/chromium, without its Lambda-only flags', async () => {
+  it("is Debian's when present, else the one inside @sparticuz/chromium, without its Lambda-only flags", async () => {
     const choice = await chooseChromium({});
     if (existsSync(SYSTEM_CHROMIUM)) {
       expect(choice).toMatchObject({ source: 'system', executablePath: SYSTEM_CHROMIUM });

@@ -33,7 +33,17 @@ describe('the compiled package without ioredis', () => {
     outDir = join(root, 'test', 'artifacts', `no-ioredis-${randomUUID()}`);
     await mkdir(outDir, { recursive: true });
     // Type errors elsewhere in a work tree do not stop tsc from emitting; the emitted graph is what is checked.
-    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(outDir, 'dist')], { cwd: root }).catch(() => undefined);
+    await run(
+      process.execPath,
+      [
+        join(root, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        join(root, 'tsconfig.build.json'),
+        '--outDir',
+        join(outDir, 'dist'),
+      ],
+      { cwd: root },
+    ).catch(() => undefined);
     await writeFile(join(outDir, 'block-ioredis.hooks.mjs'), BLOCK_HOOKS);
     await writeFile(join(outDir, 'block-ioredis.register.mjs'), REGISTER);
   }, 60_000);
@@ -53,11 +63,23 @@ describe('the compiled package without ioredis', () => {
       for (const match of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
         const specifier = match[1]!;
         if (specifier.startsWith('.')) queue.push(resolve(dirname(file), specifier));
-        else bare.add(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'));
+        else
+          bare.add(
+            specifier
+              .split('/')
+              .slice(0, specifier.startsWith('@') ? 2 : 1)
+              .join('/'),
+          );
       }
     }
     const files = [...seen].map((file) => file.slice(join(outDir, 'dist').length + 1));
-    expect(files).toEqual(expect.arrayContaining(['stores/redis-state.store.js', 'stores/redis-token.store.js', 'stores/redis-store.util.js']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'stores/redis-state.store.js',
+        'stores/redis-token.store.js',
+        'stores/redis-store.util.js',
+      ]),
+    );
     expect([...bare]).toContain('@nestjs/common');
     expect([...bare].filter((name) => name.startsWith('ioredis'))).toEqual([]);
   });
@@ -82,8 +104,16 @@ describe('the compiled package without ioredis', () => {
       const cjsCache = Object.keys(createRequire(import.meta.url).cache).filter((path) => path.includes('/node_modules/ioredis/'));
       console.log(JSON.stringify({ record, cjsCache, exports: ['RedisStateStore', 'RedisTokenStore', 'AuthCodeFlowModule'].map((name) => typeof lib[name]) }));
     `;
-    const { stdout } = await run(process.execPath, ['--import', join(outDir, 'block-ioredis.register.mjs'), '--input-type=module', '-e', script], { cwd: root });
-    expect(JSON.parse(stdout.trim())).toEqual({ record: { provider: 'p', createdAt: 1 }, cjsCache: [], exports: ['function', 'function', 'function'] });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', join(outDir, 'block-ioredis.register.mjs'), '--input-type=module', '-e', script],
+      { cwd: root },
+    );
+    expect(JSON.parse(stdout.trim())).toEqual({
+      record: { provider: 'p', createdAt: 1 },
+      cjsCache: [],
+      exports: ['function', 'function', 'function'],
+    });
   });
 
   it('has declarations that type-check with skipLibCheck: false in an app without ioredis', async () => {
@@ -91,7 +121,9 @@ describe('the compiled package without ioredis', () => {
     // package as a user installs it (dist + package.json) and every peer but ioredis, plus @types/node.
     const app = await mkdtemp(join(tmpdir(), 'acf-app-without-ioredis-'));
     try {
-      const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> };
+      const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
+        peerDependencies: Record<string, string>;
+      };
       const peers = Object.keys(manifest.peerDependencies).filter((name) => name !== 'ioredis');
       expect(peers).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core', 'rxjs']));
       const installed = join(app, 'node_modules', 'nestjs-auth-code-flow');
@@ -139,14 +171,20 @@ describe('the compiled package without ioredis', () => {
         (error: { stdout: string }) => error.stdout,
       );
       const errors = output.split('\n').filter((line) => /error TS\d+/.test(line));
-      expect(errors).toEqual([expect.stringMatching(/^control\.ts\(1,\d+\): error TS2307: Cannot find module 'ioredis'/)]);
+      expect(errors).toEqual([
+        expect.stringMatching(/^control\.ts\(1,\d+\): error TS2307: Cannot find module 'ioredis'/),
+      ]);
     } finally {
       await rm(app, { recursive: true, force: true });
     }
   }, 60_000);
 
   it('(control) the hook does make an import of ioredis fail', async () => {
-    const failure = await run(process.execPath, ['--import', join(outDir, 'block-ioredis.register.mjs'), '--input-type=module', '-e', "await import('ioredis')"], { cwd: root }).then(
+    const failure = await run(
+      process.execPath,
+      ['--import', join(outDir, 'block-ioredis.register.mjs'), '--input-type=module', '-e', "await import('ioredis')"],
+      { cwd: root },
+    ).then(
       () => undefined,
       (error: { stderr: string }) => error,
     );

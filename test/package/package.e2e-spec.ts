@@ -29,7 +29,11 @@ const API_NAMES = [
 ];
 
 function runNode(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', ...env } });
+  return execFileSync(process.execPath, args, {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
+  });
 }
 
 const PROXY_VARIABLES = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'];
@@ -81,19 +85,31 @@ describe('the built package', () => {
   });
 
   it('exports every name of API.md from the package root, as ESM', () => {
-    const names: string[] = JSON.parse(runNode(['--input-type=module', '-e', "const m = await import('nestjs-auth-code-flow'); console.log(JSON.stringify(Object.keys(m)))"]));
+    const names: string[] = JSON.parse(
+      runNode([
+        '--input-type=module',
+        '-e',
+        "const m = await import('nestjs-auth-code-flow'); console.log(JSON.stringify(Object.keys(m)))",
+      ]),
+    );
     expect(names).toEqual(expect.arrayContaining(API_NAMES));
   });
 
   it('can be require()d from CommonJS (no top-level await)', () => {
-    const names: string[] = JSON.parse(runNode(['-e', "console.log(JSON.stringify(Object.keys(require('nestjs-auth-code-flow'))))"]));
+    const names: string[] = JSON.parse(
+      runNode(['-e', "console.log(JSON.stringify(Object.keys(require('nestjs-auth-code-flow'))))"]),
+    );
     expect(names).toEqual(expect.arrayContaining(API_NAMES));
   });
 
   it('ships only dist, the licence and the readme, without specs', () => {
-    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
+    );
     const files: string[] = pack.files.map((file: { path: string }) => file.path);
-    expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(expect.arrayContaining(['LICENSE', 'package.json']));
+    expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(
+      expect.arrayContaining(['LICENSE', 'package.json']),
+    );
     expect(files.every((file) => /^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(file))).toBe(true);
     expect(files.some((file) => file.includes('.spec.'))).toBe(false);
     expect(files).toContain('dist/index.d.ts');
@@ -101,7 +117,10 @@ describe('the built package', () => {
 
   describe('@nestjs/axios and axios, optional peers', () => {
     it('are declared optional, beside ioredis', () => {
-      expect(manifest.peerDependencies).toMatchObject({ '@nestjs/axios': expect.any(String), axios: expect.any(String) });
+      expect(manifest.peerDependencies).toMatchObject({
+        '@nestjs/axios': expect.any(String),
+        axios: expect.any(String),
+      });
       expect(manifest.peerDependenciesMeta).toEqual({
         '@nestjs/axios': { optional: true },
         axios: { optional: true },
@@ -110,7 +129,9 @@ describe('the built package', () => {
     });
 
     it('are not needed by the published declarations (an app without them compiles with skipLibCheck: false)', () => {
-      const declarations = execFileSync('find', ['dist', '-name', '*.d.ts'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
+      const declarations = execFileSync('find', ['dist', '-name', '*.d.ts'], { cwd: root, encoding: 'utf8' })
+        .trim()
+        .split('\n');
       expect(declarations).toContain('dist/transport/http-service.transport.d.ts');
       const importsAxios = /(?:from|import)\s*\(?\s*['"](?:axios|@nestjs\/axios)(?:\/[^'"]*)?['"]/;
       const needing = declarations.filter((file) => importsAxios.test(readFileSync(join(root, file), 'utf8')));
@@ -134,19 +155,28 @@ describe('the built package', () => {
       expect(probeTokenRequest('http-service', { blockAxios: true })).toEqual({
         error: {
           name: 'AuthCodeFlowConfigError',
-          message: expect.stringContaining("tokenTransport 'http-service' needs the peer dependencies @nestjs/axios and axios"),
+          message: expect.stringContaining(
+            "tokenTransport 'http-service' needs the peer dependencies @nestjs/axios and axios",
+          ),
         },
         axiosModules: [],
       });
-      expect(probeTokenRequest('default', { blockAxios: true, env: { HTTPS_PROXY: 'http://127.0.0.1:9' } }).error).toEqual({
+      expect(
+        probeTokenRequest('default', { blockAxios: true, env: { HTTPS_PROXY: 'http://127.0.0.1:9' } }).error,
+      ).toEqual({
         name: 'AuthCodeFlowConfigError',
-        message: expect.stringContaining("tokenTransport is unset and HTTPS_PROXY is set, so token requests go through 'http-service'"),
+        message: expect.stringContaining(
+          "tokenTransport is unset and HTTPS_PROXY is set, so token requests go through 'http-service'",
+        ),
       });
     });
   });
 
   it('declares every package the built code imports', () => {
-    const declared = new Set([...Object.keys(manifest.peerDependencies ?? {}), ...Object.keys(manifest.dependencies ?? {})]);
+    const declared = new Set([
+      ...Object.keys(manifest.peerDependencies ?? {}),
+      ...Object.keys(manifest.dependencies ?? {}),
+    ]);
     const imported = new Set<string>();
     const files = execFileSync('find', ['dist', '-name', '*.js'], { cwd: root, encoding: 'utf8' }).trim().split('\n');
     for (const file of files) {

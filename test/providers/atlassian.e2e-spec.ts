@@ -16,13 +16,29 @@ describe('atlassian preset against an Atlassian-like loopback provider', () => {
       clientAuth: 'client_secret_post',
       pkce: 'rejected',
       requestBody: 'application/json',
-      tokens: ({ scope, n }) => ({ body: { access_token: `atl-${n}`, expires_in: 3600, scope: scope ?? 'read:me', token_type: 'Bearer', refresh_token: fake.refreshToken(n) } }),
+      tokens: ({ scope, n }) => ({
+        body: {
+          access_token: `atl-${n}`,
+          expires_in: 3600,
+          scope: scope ?? 'read:me',
+          token_type: 'Bearer',
+          refresh_token: fake.refreshToken(n),
+        },
+      }),
     });
   });
   afterAll(() => fake.close());
 
   it('adds audience and prompt=consent, posts JSON without PKCE, and rotates the refresh token', async () => {
-    const manager = await open(atlassian({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['read:jira-work', 'read:me', 'offline_access'], baseUri: fake.url }));
+    const manager = await open(
+      atlassian({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['read:jira-work', 'read:me', 'offline_access'],
+        baseUri: fake.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/authorize`);
     expect(url.searchParams.get('audience')).toBe('api.atlassian.com');

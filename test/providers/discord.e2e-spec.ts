@@ -15,12 +15,27 @@ describe('discord preset against a Discord-like loopback provider', () => {
       clientAuth: 'client_secret_basic',
       pkce: 'supported',
       iss: 'https://discord.com',
-      tokens: ({ scope, n }) => ({ body: { access_token: `discord-${n}`, token_type: 'Bearer', expires_in: 604800, refresh_token: fake.refreshToken(n), scope } }),
+      tokens: ({ scope, n }) => ({
+        body: {
+          access_token: `discord-${n}`,
+          token_type: 'Bearer',
+          expires_in: 604800,
+          refresh_token: fake.refreshToken(n),
+          scope,
+        },
+      }),
     });
   });
   afterAll(() => fake.close());
 
-  const preset = () => discord({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['identify', 'email'], baseUri: fake.url });
+  const preset = () =>
+    discord({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope: ['identify', 'email'],
+      baseUri: fake.url,
+    });
 
   it('runs the flow with PKCE, HTTP Basic client authentication and the iss Discord sends', async () => {
     const manager = await open(preset());
@@ -50,7 +65,15 @@ describe('discord preset against a Discord-like loopback provider', () => {
   });
 
   it('insists on iss when asked to', async () => {
-    const manager = await open(discord({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url, requireIssuerParameter: true }));
+    const manager = await open(
+      discord({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        baseUri: fake.url,
+        requireIssuerParameter: true,
+      }),
+    );
     const { callback } = await authorize(manager, fake);
     callback.delete('iss');
     await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({ reason: 'issuer_missing' });

@@ -18,14 +18,32 @@ describe('dropbox preset against a Dropbox-like loopback provider', () => {
       pkce: 'supported',
       tokens: ({ type, n }) =>
         type === 'authorization_code'
-          ? { body: { access_token: `sl.${n}`, expires_in: 1, token_type: 'bearer', scope: 'account_info.read', account_id: 'dbid:x', uid: '12345', refresh_token: fake.refreshToken(n) } }
+          ? {
+              body: {
+                access_token: `sl.${n}`,
+                expires_in: 1,
+                token_type: 'bearer',
+                scope: 'account_info.read',
+                account_id: 'dbid:x',
+                uid: '12345',
+                refresh_token: fake.refreshToken(n),
+              },
+            }
           : { body: { access_token: `sl.${n}`, expires_in: 14400, token_type: 'bearer' } },
     });
   });
   afterAll(() => fake.close());
 
   it('asks for token_access_type=offline with PKCE, and keeps the refresh token across refreshes', async () => {
-    const manager = await open(dropbox({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['account_info.read'], baseUri: fake.url }));
+    const manager = await open(
+      dropbox({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['account_info.read'],
+        baseUri: fake.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/oauth2/authorize`);
     expect(url.searchParams.get('token_access_type')).toBe('offline');

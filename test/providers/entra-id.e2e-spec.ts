@@ -17,7 +17,15 @@ describe('entraId preset against an Entra-like loopback provider', () => {
       clientAuth: 'client_secret_post',
       pkce: 'supported',
       tokens: ({ scope, n }) => ({
-        body: { token_type: 'Bearer', scope, expires_in: 3599, ext_expires_in: 3599, access_token: `eyJ0.${n}`, refresh_token: fake.refreshToken(n), id_token: 'eyJ.id.sig' },
+        body: {
+          token_type: 'Bearer',
+          scope,
+          expires_in: 3599,
+          ext_expires_in: 3599,
+          access_token: `eyJ0.${n}`,
+          refresh_token: fake.refreshToken(n),
+          id_token: 'eyJ.id.sig',
+        },
       }),
     });
   });
@@ -25,19 +33,40 @@ describe('entraId preset against an Entra-like loopback provider', () => {
 
   it('puts the tenant in both endpoint paths and redeems the code with PKCE and offline_access', async () => {
     const manager = await open(
-      entraId({ tenant: TENANT, clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['openid', 'offline_access', 'User.Read'], baseUri: fake.url }),
+      entraId({
+        tenant: TENANT,
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['openid', 'offline_access', 'User.Read'],
+        baseUri: fake.url,
+      }),
     );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/${TENANT}/oauth2/v2.0/authorize`);
     expect(url.searchParams.get('scope')).toBe('openid offline_access User.Read');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', expiresIn: 3599, refreshToken: expect.stringMatching(/^refresh-/), idToken: 'eyJ.id.sig' });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 3599,
+      refreshToken: expect.stringMatching(/^refresh-/),
+      idToken: 'eyJ.id.sig',
+    });
     expect(fake.tokenRequests.at(-1)!.path).toBe(`/${TENANT}/oauth2/v2.0/token`);
   });
 
   it('refuses a callback whose iss is not the tenant issuer', async () => {
-    const manager = await open(entraId({ tenant: TENANT, clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: 'openid', baseUri: fake.url }));
+    const manager = await open(
+      entraId({
+        tenant: TENANT,
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: 'openid',
+        baseUri: fake.url,
+      }),
+    );
     const { callback } = await authorize(manager, fake);
     callback.set('iss', `${fake.url}/another-tenant/v2.0`);
     await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({ reason: 'issuer_mismatch' });

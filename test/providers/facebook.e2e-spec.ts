@@ -18,14 +18,28 @@ describe('facebook preset against a Facebook-like loopback provider', () => {
       tokens: ({ n }) => ({ body: { access_token: `EAAB${n}`, token_type: 'bearer', expires_in: 5183944 } }),
       error: (_kind, description) => ({
         status: 400,
-        body: { error: { message: `Invalid verification code format. ${description}`, type: 'OAuthException', code: 100, fbtrace_id: 'AbCdEf' } },
+        body: {
+          error: {
+            message: `Invalid verification code format. ${description}`,
+            type: 'OAuthException',
+            code: 100,
+            fbtrace_id: 'AbCdEf',
+          },
+        },
       }),
     });
   });
   afterAll(() => fake.close());
 
   const preset = () =>
-    facebook({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['email', 'public_profile'], graphVersion: 'v21.0', baseUri: fake.url });
+    facebook({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope: ['email', 'public_profile'],
+      graphVersion: 'v21.0',
+      baseUri: fake.url,
+    });
 
   it('uses the versioned dialog and Graph token paths and comma-delimited permissions', async () => {
     const manager = await open(preset());
@@ -43,6 +57,10 @@ describe('facebook preset against a Facebook-like loopback provider', () => {
     callback.set('code', 'bad');
     const failure = await manager.handleCallback('ada', callback).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(TokenRequestError);
-    expect(failure).toMatchObject({ error: 'OAuthException', status: 400, errorDescription: expect.stringContaining('Invalid verification code') });
+    expect(failure).toMatchObject({
+      error: 'OAuthException',
+      status: 400,
+      errorDescription: expect.stringContaining('Invalid verification code'),
+    });
   });
 });

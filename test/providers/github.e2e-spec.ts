@@ -20,9 +20,18 @@ describe('github preset against a GitHub-like loopback provider', () => {
       pkce: 'supported',
       // GitHub's default body is form-encoded, and it lists the granted scopes with commas.
       tokens: ({ scope, n }) => {
-        const fields: Record<string, string> = { access_token: `gho_${n}`, scope: (scope ?? '').split(' ').join(','), token_type: 'bearer' };
+        const fields: Record<string, string> = {
+          access_token: `gho_${n}`,
+          scope: (scope ?? '').split(' ').join(','),
+          token_type: 'bearer',
+        };
         // GitHub apps with expiring user tokens add these, as strings in the form body.
-        if (expiring) Object.assign(fields, { expires_in: '28800', refresh_token: fake.refreshToken(n), refresh_token_expires_in: '15811200' });
+        if (expiring)
+          Object.assign(fields, {
+            expires_in: '28800',
+            refresh_token: fake.refreshToken(n),
+            refresh_token_expires_in: '15811200',
+          });
         return { contentType: FORM, body: new URLSearchParams(fields).toString() };
       },
       // Errors come with HTTP 200: e.g. error=bad_verification_code.
@@ -32,7 +41,8 @@ describe('github preset against a GitHub-like loopback provider', () => {
         body: new URLSearchParams({
           error: kind === 'invalid_grant' ? 'bad_verification_code' : kind,
           error_description: description,
-          error_uri: 'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
+          error_uri:
+            'https://docs.github.com/apps/managing-oauth-apps/troubleshooting-oauth-app-access-token-request-errors/#bad-verification-code',
         }).toString(),
       }),
     });
@@ -49,18 +59,36 @@ describe('github preset against a GitHub-like loopback provider', () => {
     moduleRef = opened.moduleRef;
     return opened.manager;
   }
-  const preset = () => github({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['read:user', 'user:email'], baseUri: fake.url });
+  const preset = () =>
+    github({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope: ['read:user', 'user:email'],
+      baseUri: fake.url,
+    });
 
   it('has no issuer: a callback carrying iss is refused before any token request, unless the app opted out', async () => {
     const manager = await open(preset());
     const { callback } = await authorize(manager, fake);
     callback.set('iss', 'https://github.com');
     const before = fake.tokenRequests.length;
-    await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({ code: 'invalid_callback', reason: 'issuer_unexpected' });
+    await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({
+      code: 'invalid_callback',
+      reason: 'issuer_unexpected',
+    });
     expect(fake.tokenRequests.length).toBe(before);
     await moduleRef?.close();
 
-    const optedOut = await open(github({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url, allowUnverifiedIssuer: true }));
+    const optedOut = await open(
+      github({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        baseUri: fake.url,
+        allowUnverifiedIssuer: true,
+      }),
+    );
     const second = await authorize(optedOut, fake);
     second.callback.set('iss', 'https://github.com');
     await expect(optedOut.handleCallback('ada', second.callback)).resolves.toHaveProperty('tokens.tokenType', 'bearer');
@@ -79,11 +107,19 @@ describe('github preset against a GitHub-like loopback provider', () => {
     const manager = await open(preset());
     const { callback } = await authorize(manager, fake);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^gho_/), tokenType: 'bearer', scope: 'read:user user:email' });
+    expect(tokens).toMatchObject({
+      accessToken: expect.stringMatching(/^gho_/),
+      tokenType: 'bearer',
+      scope: 'read:user user:email',
+    });
     expect(tokens.expiresIn).toBeUndefined();
     const request = fake.tokenRequests.at(-1)!;
     expect(request.path).toBe('/login/oauth/access_token');
-    expect(request.params).toMatchObject({ client_id: fake.clientId, client_secret: SECRET, grant_type: 'authorization_code' });
+    expect(request.params).toMatchObject({
+      client_id: fake.clientId,
+      client_secret: SECRET,
+      grant_type: 'authorization_code',
+    });
     expect(request.params.code_verifier).toBeDefined();
   });
 
@@ -106,6 +142,9 @@ describe('github preset against a GitHub-like loopback provider', () => {
     expect(tokens.refreshToken).toMatch(/^refresh-/);
     const refreshed = await manager.refreshAccessToken(tokens.refreshToken!);
     expect(refreshed.accessToken).not.toBe(tokens.accessToken);
-    expect(fake.tokenRequests.at(-1)!.params).toMatchObject({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
+    expect(fake.tokenRequests.at(-1)!.params).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refreshToken,
+    });
   });
 });

@@ -16,14 +16,29 @@ describe('gitlab preset against a self-managed GitLab under a path prefix', () =
       pkce: 'supported',
       // Every exchange and refresh returns a new refresh token (rotation), and created_at.
       tokens: ({ scope, n }) => ({
-        body: { access_token: `glpat-${n}`, token_type: 'Bearer', expires_in: 7200, refresh_token: fake.refreshToken(n), scope: scope ?? 'read_user', created_at: 1607635748 },
+        body: {
+          access_token: `glpat-${n}`,
+          token_type: 'Bearer',
+          expires_in: 7200,
+          refresh_token: fake.refreshToken(n),
+          scope: scope ?? 'read_user',
+          created_at: 1607635748,
+        },
       }),
     });
   });
   afterAll(() => fake.close());
 
   it('keeps the instance path prefix, uses PKCE, and rotates the refresh token', async () => {
-    const manager = await open(gitlab({ baseUri: `${fake.url}/gitlab/`, clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['read_user', 'openid'] }));
+    const manager = await open(
+      gitlab({
+        baseUri: `${fake.url}/gitlab/`,
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['read_user', 'openid'],
+      }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/gitlab/oauth/authorize`);
     expect(url.searchParams.get('scope')).toBe('read_user openid');
@@ -36,7 +51,14 @@ describe('gitlab preset against a self-managed GitLab under a path prefix', () =
   });
 
   it('checks iss against the instance URL', async () => {
-    const manager = await open(gitlab({ baseUri: `${fake.url}/gitlab`, clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI }));
+    const manager = await open(
+      gitlab({
+        baseUri: `${fake.url}/gitlab`,
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+      }),
+    );
     const { callback } = await authorize(manager, fake);
     callback.set('iss', 'https://gitlab.com');
     await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({ reason: 'issuer_mismatch' });

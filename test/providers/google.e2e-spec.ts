@@ -21,14 +21,30 @@ describe('google preset against a Google-like loopback provider', () => {
       tokens: ({ type, n }) =>
         type === 'authorization_code'
           ? // A short-lived first token, so that getTokens must refresh it (it is within the expiry skew).
-            { body: { access_token: `ya29.${n}`, expires_in: 1, refresh_token: fake.refreshToken(n), scope: 'openid email', token_type: 'Bearer', id_token: 'eyJ.x.y' } }
+            {
+              body: {
+                access_token: `ya29.${n}`,
+                expires_in: 1,
+                refresh_token: fake.refreshToken(n),
+                scope: 'openid email',
+                token_type: 'Bearer',
+                id_token: 'eyJ.x.y',
+              },
+            }
           : // Google's refresh response: no refresh_token.
             { body: { access_token: `ya29.${n}`, expires_in: 3599, scope: 'openid email', token_type: 'Bearer' } },
     });
   });
   afterAll(() => fake.close());
 
-  const preset = () => google({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['openid', 'email'], baseUri: fake.url });
+  const preset = () =>
+    google({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope: ['openid', 'email'],
+      baseUri: fake.url,
+    });
 
   it('asks for offline access and consent, with PKCE, on the Google path; the token endpoint moves with baseUri', async () => {
     const manager = await open(preset());
@@ -39,7 +55,11 @@ describe('google preset against a Google-like loopback provider', () => {
     expect(url.searchParams.get('scope')).toBe('openid email');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', idToken: 'eyJ.x.y', refreshToken: expect.stringMatching(/^refresh-/) });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      idToken: 'eyJ.x.y',
+      refreshToken: expect.stringMatching(/^refresh-/),
+    });
     expect(fake.tokenRequests.at(-1)!.path).toBe('/token');
   });
 
@@ -51,14 +71,19 @@ describe('google preset against a Google-like loopback provider', () => {
     expect(current!.accessToken).not.toBe(tokens.accessToken);
     expect(current!.expiresIn).toBe(3599);
     expect(current!.refreshToken).toBe(tokens.refreshToken);
-    expect(fake.tokenRequests.at(-1)!.params).toMatchObject({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken });
+    expect(fake.tokenRequests.at(-1)!.params).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refreshToken,
+    });
   });
 
   it('accepts a callback without iss, and refuses one whose iss is not Google before any token request', async () => {
     const manager = await open(preset());
     const withoutIss = await authorize(manager, fake);
     withoutIss.callback.delete('iss');
-    await expect(manager.handleCallback('ada', withoutIss.callback)).resolves.toMatchObject({ tokens: { tokenType: 'Bearer' } });
+    await expect(manager.handleCallback('ada', withoutIss.callback)).resolves.toMatchObject({
+      tokens: { tokenType: 'Bearer' },
+    });
 
     const mixedUp = await authorize(manager, fake);
     mixedUp.callback.set('iss', 'https://attacker.example');
@@ -70,7 +95,16 @@ describe('google preset against a Google-like loopback provider', () => {
   });
 
   it('offline: false leaves access_type and prompt out', async () => {
-    const manager = await open(google({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: 'openid', baseUri: fake.url, offline: false }));
+    const manager = await open(
+      google({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: 'openid',
+        baseUri: fake.url,
+        offline: false,
+      }),
+    );
     const { url } = await authorize(manager, fake);
     expect(url.searchParams.has('access_type')).toBe(false);
     expect(url.searchParams.has('prompt')).toBe(false);

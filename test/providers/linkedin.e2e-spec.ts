@@ -23,13 +23,25 @@ describe('linkedin preset against a LinkedIn-like loopback provider', () => {
   afterAll(() => fake.close());
 
   it('sends no PKCE (LinkedIn refuses a code_verifier) and reads a response without token_type', async () => {
-    const manager = await open(linkedin({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['openid', 'profile', 'email'], baseUri: fake.url }));
+    const manager = await open(
+      linkedin({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['openid', 'profile', 'email'],
+        baseUri: fake.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/oauth/v2/authorization`);
     expect(url.searchParams.get('scope')).toBe('openid profile email');
     expect(url.searchParams.has('code_challenge')).toBe(false);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^AQV/), tokenType: 'Bearer', expiresIn: 5183999 });
+    expect(tokens).toMatchObject({
+      accessToken: expect.stringMatching(/^AQV/),
+      tokenType: 'Bearer',
+      expiresIn: 5183999,
+    });
     expect(fake.tokenRequests.at(-1)!.params.code_verifier).toBeUndefined();
   });
 });

@@ -16,13 +16,28 @@ describe('reddit preset against a Reddit-like loopback provider', () => {
       tokenPath: '/api/v1/access_token',
       clientAuth: 'client_secret_basic',
       pkce: 'rejected',
-      tokens: ({ scope, n }) => ({ body: { access_token: `reddit-${n}`, token_type: 'bearer', expires_in: 86400, scope: scope ?? 'identity', refresh_token: fake.refreshToken(n) } }),
+      tokens: ({ scope, n }) => ({
+        body: {
+          access_token: `reddit-${n}`,
+          token_type: 'bearer',
+          expires_in: 86400,
+          scope: scope ?? 'identity',
+          refresh_token: fake.refreshToken(n),
+        },
+      }),
       error: (kind) => ({ status: kind === 'invalid_client' ? 401 : 200, body: { error: kind } }),
     });
   });
   afterAll(() => fake.close());
 
-  const preset = () => reddit({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['identity', 'read'], baseUri: fake.url });
+  const preset = () =>
+    reddit({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope: ['identity', 'read'],
+      baseUri: fake.url,
+    });
 
   it('asks for duration=permanent, authenticates with Basic, sends no PKCE, and gets a refresh token', async () => {
     const manager = await open(preset());
@@ -39,11 +54,20 @@ describe('reddit preset against a Reddit-like loopback provider', () => {
   });
 
   it('sends the User-Agent it is given with token and refresh requests', async () => {
-    const manager = await open(reddit({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url, userAgent: 'web:com.example.app:v1 (by /u/ada)' }));
+    const manager = await open(
+      reddit({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        baseUri: fake.url,
+        userAgent: 'web:com.example.app:v1 (by /u/ada)',
+      }),
+    );
     const { callback } = await authorize(manager, fake);
     const { tokens } = await manager.handleCallback('ada', callback);
     await manager.refreshAccessToken(tokens.refreshToken!);
-    for (const request of fake.tokenRequests.slice(-2)) expect(request.headers['user-agent']).toBe('web:com.example.app:v1 (by /u/ada)');
+    for (const request of fake.tokenRequests.slice(-2))
+      expect(request.headers['user-agent']).toBe('web:com.example.app:v1 (by /u/ada)');
   });
 
   it('turns {"error": "invalid_grant"} in HTTP 200 into a TokenRequestError', async () => {

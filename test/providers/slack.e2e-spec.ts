@@ -7,7 +7,13 @@ import { TokenRequestError, slack, slackOpenId } from '../../lib/index.js';
 import { PresetFake, REDIRECT_URI, SECRET, authorize, type Reply } from './support/preset-fake.js';
 import { endpointOf, moduleOpener } from './support/suite.js';
 
-const slackError = (kind: string): Reply => ({ status: 200, body: { ok: false, error: kind === 'invalid_grant' ? 'invalid_code' : kind === 'invalid_client' ? 'bad_client_secret' : kind } });
+const slackError = (kind: string): Reply => ({
+  status: 200,
+  body: {
+    ok: false,
+    error: kind === 'invalid_grant' ? 'invalid_code' : kind === 'invalid_client' ? 'bad_client_secret' : kind,
+  },
+});
 
 describe('slack preset (OAuth v2) against a Slack-like loopback provider', () => {
   let fake: PresetFake;
@@ -40,7 +46,14 @@ describe('slack preset (OAuth v2) against a Slack-like loopback provider', () =>
       },
     });
     const manager = await open(
-      slack({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['commands', 'incoming-webhook'], userScope: ['chat:write'], baseUri: fake.url }),
+      slack({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['commands', 'incoming-webhook'],
+        userScope: ['chat:write'],
+        baseUri: fake.url,
+      }),
     );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/oauth/v2/authorize`);
@@ -48,7 +61,11 @@ describe('slack preset (OAuth v2) against a Slack-like loopback provider', () =>
     expect(url.searchParams.get('user_scope')).toBe('chat:write');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^xoxb-/), tokenType: 'Bearer', scope: 'commands incoming-webhook' });
+    expect(tokens).toMatchObject({
+      accessToken: expect.stringMatching(/^xoxb-/),
+      tokenType: 'Bearer',
+      scope: 'commands incoming-webhook',
+    });
     expect(tokens.raw.authed_user).toMatchObject({ access_token: expect.stringMatching(/^xoxp-/) });
     expect(fake.tokenRequests.at(-1)!.headers.authorization).toMatch(/^Basic /);
   });
@@ -58,21 +75,49 @@ describe('slack preset (OAuth v2) against a Slack-like loopback provider', () =>
       body: {
         ok: true,
         app_id: 'A0KRD7HC3',
-        authed_user: { id: 'U1234', scope: 'search:read,users:read', access_token: `xoxe.xoxp-${n}`, token_type: 'user', refresh_token: fake.refreshToken(n), expires_in: 43200 },
+        authed_user: {
+          id: 'U1234',
+          scope: 'search:read,users:read',
+          access_token: `xoxe.xoxp-${n}`,
+          token_type: 'user',
+          refresh_token: fake.refreshToken(n),
+          expires_in: 43200,
+        },
         team: { id: 'T9TK3CUKW' },
       },
     });
-    const manager = await open(slack({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, userScope: 'search:read,users:read', baseUri: fake.url }));
+    const manager = await open(
+      slack({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        userScope: 'search:read,users:read',
+        baseUri: fake.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(url.searchParams.has('scope')).toBe(false);
     expect(url.searchParams.get('user_scope')).toBe('search:read,users:read');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^xoxe\.xoxp-/), tokenType: 'Bearer', scope: 'search:read users:read', expiresIn: 43200 });
+    expect(tokens).toMatchObject({
+      accessToken: expect.stringMatching(/^xoxe\.xoxp-/),
+      tokenType: 'Bearer',
+      scope: 'search:read users:read',
+      expiresIn: 43200,
+    });
     expect(tokens.refreshToken).toMatch(/^refresh-/);
   });
 
   it('turns { ok: false, error } in HTTP 200 into a TokenRequestError and stores nothing', async () => {
-    const manager = await open(slack({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: 'commands', baseUri: fake.url }));
+    const manager = await open(
+      slack({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: 'commands',
+        baseUri: fake.url,
+      }),
+    );
     const { callback } = await authorize(manager, fake);
     callback.set('code', 'expired-code');
     const failure = await manager.handleCallback('ada', callback).catch((error: unknown) => error);
@@ -92,14 +137,18 @@ describe('slackOpenId preset (Sign in with Slack) against a Slack-like loopback 
       tokenPath: '/api/openid.connect.token',
       clientAuth: 'client_secret_post',
       pkce: 'supported',
-      tokens: ({ n }) => ({ body: { ok: true, access_token: `xoxp-${n}`, token_type: 'Bearer', id_token: 'eyJ.siws.sig' } }),
+      tokens: ({ n }) => ({
+        body: { ok: true, access_token: `xoxp-${n}`, token_type: 'Bearer', id_token: 'eyJ.siws.sig' },
+      }),
       error: slackError,
     });
   });
   afterAll(() => fake.close());
 
   it('asks for openid email profile by default and reads the ID token', async () => {
-    const manager = await open(slackOpenId({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url }));
+    const manager = await open(
+      slackOpenId({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(url.searchParams.get('scope')).toBe('openid email profile');
     const { tokens } = await manager.handleCallback('ada', callback);
@@ -107,7 +156,9 @@ describe('slackOpenId preset (Sign in with Slack) against a Slack-like loopback 
   });
 
   it('turns { ok: false } into a TokenRequestError', async () => {
-    const manager = await open(slackOpenId({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url }));
+    const manager = await open(
+      slackOpenId({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, baseUri: fake.url }),
+    );
     const { callback } = await authorize(manager, fake);
     callback.set('code', 'bogus');
     await expect(manager.handleCallback('ada', callback)).rejects.toMatchObject({ error: 'invalid_code', status: 200 });

@@ -14,7 +14,13 @@ describe('spotify preset against a Spotify-like loopback provider', () => {
     clientAuth,
     pkce: 'supported' as const,
     tokens: ({ scope, n, type }: { scope?: string; n: number; type: string }) => ({
-      body: { access_token: `BQ${n}`, token_type: 'Bearer', scope: scope ?? 'user-read-email', expires_in: 3600, ...(type === 'authorization_code' ? { refresh_token: `refresh-${n}` } : {}) },
+      body: {
+        access_token: `BQ${n}`,
+        token_type: 'Bearer',
+        scope: scope ?? 'user-read-email',
+        expires_in: 3600,
+        ...(type === 'authorization_code' ? { refresh_token: `refresh-${n}` } : {}),
+      },
     }),
   });
   let confidential: PresetFake;
@@ -31,19 +37,38 @@ describe('spotify preset against a Spotify-like loopback provider', () => {
   });
 
   it('authenticates a confidential client with HTTP Basic (id and secret form-urlencoded first)', async () => {
-    const manager = await open(spotify({ clientId: confidential.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['user-read-email', 'playlist-read-private'], baseUri: confidential.url }));
+    const manager = await open(
+      spotify({
+        clientId: confidential.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['user-read-email', 'playlist-read-private'],
+        baseUri: confidential.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, confidential);
     expect(endpointOf(url)).toBe(`${confidential.url}/authorize`);
     expect(url.searchParams.get('scope')).toBe('user-read-email playlist-read-private');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', expiresIn: 3600, refreshToken: expect.stringMatching(/^refresh-/) });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 3600,
+      refreshToken: expect.stringMatching(/^refresh-/),
+    });
     const request = confidential.tokenRequests.at(-1)!;
     expect(request.headers.authorization).toMatch(/^Basic /);
     expect(request.params.client_secret).toBeUndefined();
   });
 
   it('runs a public client with PKCE and only client_id in the body', async () => {
-    const manager = await open(spotify({ clientId: publicClient.clientId, redirectUri: REDIRECT_URI, scope: 'user-read-email', baseUri: publicClient.url }));
+    const manager = await open(
+      spotify({
+        clientId: publicClient.clientId,
+        redirectUri: REDIRECT_URI,
+        scope: 'user-read-email',
+        baseUri: publicClient.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, publicClient);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     await manager.handleCallback('ada', callback);

@@ -16,13 +16,27 @@ describe('stackExchange preset against a Stack Exchange-like loopback provider',
       tokenPath: '/oauth/access_token/json',
       clientAuth: 'client_secret_post',
       pkce: 'supported',
-      tokens: ({ scope, n }): Reply => ({ body: scope?.split(' ').includes('no_expiry') ? { access_token: `se-${n}` } : { access_token: `se-${n}`, expires: 86400 } }),
-      error: (kind, description) => ({ status: 400, body: { error: { type: kind === 'invalid_grant' ? 'invalid_request' : kind, message: description } } }),
+      tokens: ({ scope, n }): Reply => ({
+        body: scope?.split(' ').includes('no_expiry')
+          ? { access_token: `se-${n}` }
+          : { access_token: `se-${n}`, expires: 86400 },
+      }),
+      error: (kind, description) => ({
+        status: 400,
+        body: { error: { type: kind === 'invalid_grant' ? 'invalid_request' : kind, message: description } },
+      }),
     });
   });
   afterAll(() => fake.close());
 
-  const preset = (scope: string[]) => stackExchange({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope, baseUri: fake.url });
+  const preset = (scope: string[]) =>
+    stackExchange({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope,
+      baseUri: fake.url,
+    });
 
   it('sends no PKCE, posts the credentials as a form, and reads "expires" without token_type', async () => {
     const manager = await open(preset(['read_inbox']));
@@ -30,10 +44,19 @@ describe('stackExchange preset against a Stack Exchange-like loopback provider',
     expect(endpointOf(url)).toBe(`${fake.url}/oauth`);
     expect(url.searchParams.has('code_challenge')).toBe(false);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ accessToken: expect.stringMatching(/^se-/), tokenType: 'Bearer', expiresIn: 86400, expiresAt: expect.any(Number) });
+    expect(tokens).toMatchObject({
+      accessToken: expect.stringMatching(/^se-/),
+      tokenType: 'Bearer',
+      expiresIn: 86400,
+      expiresAt: expect.any(Number),
+    });
     const request = fake.tokenRequests.at(-1)!;
     expect(request.contentType).toMatch(/^application\/x-www-form-urlencoded/);
-    expect(request.params).toMatchObject({ client_id: fake.clientId, client_secret: SECRET, redirect_uri: REDIRECT_URI });
+    expect(request.params).toMatchObject({
+      client_id: fake.clientId,
+      client_secret: SECRET,
+      redirect_uri: REDIRECT_URI,
+    });
     expect(request.params.code_verifier).toBeUndefined();
   });
 

@@ -29,7 +29,14 @@ describe('twitch preset against a Twitch-like loopback provider', () => {
   });
   afterAll(() => fake.close());
 
-  const preset = () => twitch({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['channel:manage:polls', 'user:read:email'], baseUri: fake.url });
+  const preset = () =>
+    twitch({
+      clientId: fake.clientId,
+      clientSecret: SECRET,
+      redirectUri: REDIRECT_URI,
+      scope: ['channel:manage:polls', 'user:read:email'],
+      baseUri: fake.url,
+    });
 
   it('reads the scope array as a space-delimited string, without PKCE', async () => {
     const manager = await open(preset());
@@ -38,7 +45,11 @@ describe('twitch preset against a Twitch-like loopback provider', () => {
     expect(url.searchParams.get('scope')).toBe('channel:manage:polls user:read:email');
     expect(url.searchParams.has('code_challenge')).toBe(false);
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'bearer', scope: 'channel:manage:polls user:read:email', expiresIn: 14124 });
+    expect(tokens).toMatchObject({
+      tokenType: 'bearer',
+      scope: 'channel:manage:polls user:read:email',
+      expiresIn: 14124,
+    });
   });
 
   it('treats a response without token_type (as older Twitch responses were) as bearer', async () => {

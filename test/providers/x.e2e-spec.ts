@@ -13,7 +13,15 @@ describe('x preset against an X-like loopback provider', () => {
     tokenPath: '/2/oauth2/token',
     clientAuth,
     pkce: 'required',
-    tokens: ({ scope, n }) => ({ body: { token_type: 'bearer', expires_in: 7200, access_token: `x-${n}`, scope, refresh_token: fake.refreshToken(n) } }),
+    tokens: ({ scope, n }) => ({
+      body: {
+        token_type: 'bearer',
+        expires_in: 7200,
+        access_token: `x-${n}`,
+        scope,
+        refresh_token: fake.refreshToken(n),
+      },
+    }),
   });
   let fake: PresetFake;
   let publicFake: PresetFake;
@@ -29,20 +37,34 @@ describe('x preset against an X-like loopback provider', () => {
   });
 
   it('sends the PKCE challenge X requires, uses Basic for a confidential client, and refreshes with offline.access', async () => {
-    const manager = await open(x({ clientId: fake.clientId, clientSecret: SECRET, redirectUri: REDIRECT_URI, scope: ['tweet.read', 'users.read', 'offline.access'], baseUri: fake.url }));
+    const manager = await open(
+      x({
+        clientId: fake.clientId,
+        clientSecret: SECRET,
+        redirectUri: REDIRECT_URI,
+        scope: ['tweet.read', 'users.read', 'offline.access'],
+        baseUri: fake.url,
+      }),
+    );
     const { url, callback } = await authorize(manager, fake);
     expect(endpointOf(url)).toBe(`${fake.url}/i/oauth2/authorize`);
     expect(url.searchParams.get('scope')).toBe('tweet.read users.read offline.access');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'bearer', expiresIn: 7200, scope: 'tweet.read users.read offline.access' });
+    expect(tokens).toMatchObject({
+      tokenType: 'bearer',
+      expiresIn: 7200,
+      scope: 'tweet.read users.read offline.access',
+    });
     expect(fake.tokenRequests.at(-1)!.path).toBe('/2/oauth2/token');
     expect(fake.tokenRequests.at(-1)!.headers.authorization).toMatch(/^Basic /);
     await expect(manager.refreshAccessToken(tokens.refreshToken!)).resolves.toMatchObject({ tokenType: 'bearer' });
   });
 
   it('runs a public client: client_id in the body, no Authorization header', async () => {
-    const manager = await open(x({ clientId: publicFake.clientId, redirectUri: REDIRECT_URI, scope: 'users.read', baseUri: publicFake.url }));
+    const manager = await open(
+      x({ clientId: publicFake.clientId, redirectUri: REDIRECT_URI, scope: 'users.read', baseUri: publicFake.url }),
+    );
     const { callback } = await authorize(manager, publicFake);
     await manager.handleCallback('ada', callback);
     const request = publicFake.tokenRequests.at(-1)!;

@@ -40,9 +40,18 @@ describe('the sample in a browser', () => {
   const contexts: BrowserContext[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(SAMPLE_MAIN)) throw new Error(`${SAMPLE_MAIN} is missing: run "npm run build:sample" (npm test does)`);
+    if (!existsSync(SAMPLE_MAIN))
+      throw new Error(`${SAMPLE_MAIN} is missing: run "npm run build:sample" (npm test does)`);
     sample = spawn(process.execPath, [SAMPLE_MAIN], {
-      env: { ...process.env, PORT: '0', SAMPLE_QUIET: '1', NODE_OPTIONS: '', REDIS_URL: '', GITHUB_CLIENT_ID: '', STACKEXCHANGE_CLIENT_ID: '' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        SAMPLE_QUIET: '1',
+        NODE_OPTIONS: '',
+        REDIS_URL: '',
+        GITHUB_CLIENT_ID: '',
+        STACKEXCHANGE_CLIENT_ID: '',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     origin = await new Promise<string>((resolve, reject) => {
@@ -112,7 +121,12 @@ describe('the sample in a browser', () => {
     expect(new URL(page.url()).origin).not.toBe(origin);
     // While the flow is pending, the binding cookie holds the browser id and the flow's value, for the whole host.
     const binding = (await page.context().cookies(origin)).find((cookie) => cookie.name === 'acf-oauth');
-    expect(binding).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', value: expect.stringMatching(/^[\w-]{43}\.[\w-]{43}$/) });
+    expect(binding).toMatchObject({
+      httpOnly: true,
+      sameSite: 'Lax',
+      path: '/',
+      value: expect.stringMatching(/^[\w-]{43}\.[\w-]{43}$/),
+    });
     await decide(page, 'allow');
     await page.waitForSelector('[data-provider="local"].connected');
 
@@ -121,7 +135,9 @@ describe('the sample in a browser', () => {
     await expect(local(page).locator('.scopes').textContent()).resolves.toContain('openid');
     // The local server's access tokens live an hour; the page says how long is left, the exact time on hover.
     await expect(local(page).locator('.expiry').textContent()).resolves.toMatch(/^expires in (5\d|60) minutes$/);
-    await expect(local(page).locator('.expiry time').getAttribute('title')).resolves.toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+    await expect(local(page).locator('.expiry time').getAttribute('title')).resolves.toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+    );
     await expect(notice(page).count()).resolves.toBe(0);
     // The code and state never reach a page the app renders, and the callback left no trace in the URL.
     const appPages = visited.filter((url) => url.startsWith(origin));
@@ -204,7 +220,14 @@ describe('the sample in a browser', () => {
       expect(page.url()).toBe(`${origin}/`);
       await expect(notice(page).textContent()).resolves.toBe(sentence);
     }
-    const raw = ['made_up_code', '<img src=x onerror=alert(1)>', 'access_denied<b>', 'toString', '__proto__', 'x'.repeat(5000)];
+    const raw = [
+      'made_up_code',
+      '<img src=x onerror=alert(1)>',
+      'access_denied<b>',
+      'toString',
+      '__proto__',
+      'x'.repeat(5000),
+    ];
     for (const value of raw) {
       await page.goto(`${origin}/?error=${encodeURIComponent(value)}`);
       await expect(notice(page).textContent()).resolves.toBe(GENERIC);

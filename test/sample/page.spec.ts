@@ -1,7 +1,13 @@
 // The sample's page, rendered without a browser: relative expiry, and what a failure notice may show.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { NOTICE_CODES, NOTICE_SENTENCES, noticeCodeFromCookie, noticeCodeOf, noticeSentence } from '../../sample/01-local-provider/notices.js';
+import {
+  NOTICE_CODES,
+  NOTICE_SENTENCES,
+  noticeCodeFromCookie,
+  noticeCodeOf,
+  noticeSentence,
+} from '../../sample/01-local-provider/notices.js';
 import { describeExpiry, renderPage } from '../../sample/01-local-provider/page.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -43,7 +49,9 @@ describe('failure notices', () => {
         expect(code === 'unknown' || NOTICE_CODES.includes(code)).toBe(true);
         expect(NOTICE_SENTENCES.has(noticeSentence(code))).toBe(true);
         // The cookie carries the code back: whatever it holds, the same rule applies.
-        const fromCookie = noticeCodeFromCookie(`sample-notice=${typeof raw === 'string' ? raw : JSON.stringify(raw) ?? ''}`);
+        const fromCookie = noticeCodeFromCookie(
+          `sample-notice=${typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? '')}`,
+        );
         expect(fromCookie === undefined || fromCookie === 'unknown' || NOTICE_CODES.includes(fromCookie)).toBe(true);
       }),
       { seed: 42, numRuns: RUNS },

@@ -41,7 +41,24 @@ async function startNode(): Promise<number> {
   dir = await mkdtemp(join(tmpdir(), 'acf-cluster-'));
   child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir, '--save', '', '--appendonly', 'no', '--cluster-announce-ip', '127.0.0.1'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, 'nodes.conf'),
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--cluster-announce-ip',
+      '127.0.0.1',
+    ],
     { stdio: 'ignore' },
   );
   const spawnFailed = new Promise<never>((_resolve, reject) => child!.once('error', reject));
@@ -83,7 +100,10 @@ afterAll(async () => {
 describeStateStoreContract('RedisStateStore on a Cluster client', async () => {
   const [first, second] = [await clusterClient(), await clusterClient()];
   const prefix = uniquePrefix('cluster-state');
-  return { store: new RedisStateStore(first, { keyPrefix: prefix }), peers: [new RedisStateStore(second, { keyPrefix: prefix })] };
+  return {
+    store: new RedisStateStore(first, { keyPrefix: prefix }),
+    peers: [new RedisStateStore(second, { keyPrefix: prefix })],
+  };
 });
 
 describeTokenStoreContract('RedisTokenStore on a Cluster client', async () => {

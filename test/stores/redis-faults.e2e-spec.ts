@@ -17,7 +17,12 @@ import { deleteKeys, ready, redisClient, RedisProxy, uniquePrefix } from '../sup
 
 const TIMEOUT_MS = 250;
 const newState = () => randomBytes(32).toString('base64url');
-const record = (): PendingAuthorization => ({ provider: 'fake', user: 'ada', codeVerifier: randomBytes(32).toString('base64url'), createdAt: Date.now() });
+const record = (): PendingAuthorization => ({
+  provider: 'fake',
+  user: 'ada',
+  codeVerifier: randomBytes(32).toString('base64url'),
+  createdAt: Date.now(),
+});
 
 /** Redis down (closed port) or slow (a delaying proxy), at store level and at FlowManager level. */
 describe('Redis down or slow', () => {
@@ -91,7 +96,10 @@ describe('Redis down or slow', () => {
       await proxy.down();
       await new Promise<void>((resolve) => client.once('close', () => resolve()));
       const store = new RedisStateStore(client, { keyPrefix: prefix, operationTimeoutMs: 5_000 });
-      await expectUnavailable(store.peek(newState()), /"peek" failed: Redis is not connected \(the client's offline queue is disabled\)/);
+      await expectUnavailable(
+        store.peek(newState()),
+        /"peek" failed: Redis is not connected \(the client's offline queue is disabled\)/,
+      );
       await proxy.up();
       await ready(client);
       const state = newState();

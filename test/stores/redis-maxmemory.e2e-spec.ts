@@ -61,7 +61,8 @@ describe('RedisStateStore on a Redis with maxmemory', () => {
     const { states, failure } = await flood(store);
     expect(failure).toBeUndefined();
     expect(await evictedKeys(client)).toBeGreaterThan(FLOOD / 4);
-    const live = async (some: string[]) => (await Promise.all(some.map((state) => store.peek(state)))).filter(Boolean).length;
+    const live = async (some: string[]) =>
+      (await Promise.all(some.map((state) => store.peek(state)))).filter(Boolean).length;
     expect(await live(states.slice(-200))).toBe(200);
     expect(await live(states.slice(0, 1000))).toBeLessThan(100);
   }, 60_000);
@@ -78,7 +79,12 @@ describe('RedisStateStore on a Redis with maxmemory', () => {
     const connect = await server('volatile-ttl');
     const tokens = new RedisTokenStore(connect(1));
     // No refresh token: the key lives until expiresAt, a minute, shorter than a state's ten minutes.
-    await tokens.set('github', 'ada', { accessToken: 'at', tokenType: 'Bearer', expiresAt: Date.now() + 60_000, raw: {} });
+    await tokens.set('github', 'ada', {
+      accessToken: 'at',
+      tokenType: 'Bearer',
+      expiresAt: Date.now() + 60_000,
+      raw: {},
+    });
     expect(await tokens.get('github', 'ada')).toBeDefined();
     const { failure } = await flood(new RedisStateStore(connect(0)));
     expect(failure).toBeUndefined();

@@ -19,7 +19,14 @@ const REFRESH_DELAY_MS = 150;
 
 /** Expired tokens (within the 30 s skew) that a refresh token can renew. */
 function expired(refreshToken = 'refresh-0'): TokenSet {
-  return { accessToken: 'expired-access', tokenType: 'Bearer', expiresIn: 3600, expiresAt: Date.now() - 1000, refreshToken, raw: {} };
+  return {
+    accessToken: 'expired-access',
+    tokenType: 'Bearer',
+    expiresIn: 3600,
+    expiresAt: Date.now() - 1000,
+    refreshToken,
+    raw: {},
+  };
 }
 
 /**
@@ -45,7 +52,12 @@ describe('refreshing expired tokens under concurrency', () => {
       refreshRequests.push(request);
       const n = refreshRequests.length;
       await sleep(REFRESH_DELAY_MS);
-      json(res, 200, { access_token: `refreshed-${n}`, token_type: 'Bearer', expires_in: 3600, ...(rotate ? { refresh_token: `rotated-${n}` } : {}) });
+      json(res, 200, {
+        access_token: `refreshed-${n}`,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        ...(rotate ? { refresh_token: `rotated-${n}` } : {}),
+      });
     });
   });
   afterEach(async () => {
@@ -66,7 +78,11 @@ describe('refreshing expired tokens under concurrency', () => {
   /** One instance of the app per token store given, all configured alike. */
   async function instances(stores: TokenStore[], httpTimeoutMs?: number): Promise<FlowManager[]> {
     const options = fakeClientOptions(provider);
-    const created = await Promise.all(stores.map((tokenStore) => compileWith({ providers: { fake: options }, tokenStore, ...(httpTimeoutMs ? { httpTimeoutMs } : {}) })));
+    const created = await Promise.all(
+      stores.map((tokenStore) =>
+        compileWith({ providers: { fake: options }, tokenStore, ...(httpTimeoutMs ? { httpTimeoutMs } : {}) }),
+      ),
+    );
     modules.push(...created);
     return created.map((moduleRef) => moduleRef.get<FlowManager>(getFlowManagerToken('fake')));
   }
@@ -101,7 +117,10 @@ describe('refreshing expired tokens under concurrency', () => {
     expect(refreshRequests).toHaveLength(1);
     expect(refreshRequests[0]!.params.refresh_token).toBe('refresh-0');
     expect(results.every((tokens) => tokens?.accessToken === 'refreshed-1')).toBe(true);
-    expect(await stores[1]!.get('fake', 'carol')).toMatchObject({ accessToken: 'refreshed-1', refreshToken: 'rotated-1' });
+    expect(await stores[1]!.get('fake', 'carol')).toMatchObject({
+      accessToken: 'refreshed-1',
+      refreshToken: 'rotated-1',
+    });
     expect(await clients[0]!.exists(stores[0]!.lockKeyFor('fake', 'carol'))).toBe(0);
 
     // The next expiry is refreshed with the rotated token.
@@ -154,7 +173,9 @@ describe('refreshing expired tokens under concurrency', () => {
     await stores[0]!.set('fake', 'gina', expired());
     const stuck = await stores[1]!.acquireRefreshLock('fake', 'gina', 60_000);
     await expect(a.getTokens('gina')).rejects.toThrow(
-      new StoreUnavailableError('Another instance holds the token refresh lock and no new tokens appeared in time; try again.'),
+      new StoreUnavailableError(
+        'Another instance holds the token refresh lock and no new tokens appeared in time; try again.',
+      ),
     );
     expect(refreshRequests).toHaveLength(0);
     await stuck!.release();

@@ -31,7 +31,11 @@ describe('two instances sharing Redis, through the routes', () => {
     await provider.close();
   });
 
-  async function instance(platform: Platform, client: Redis, extra: Partial<AuthCodeFlowModuleOptions> = {}): Promise<RunningApp> {
+  async function instance(
+    platform: Platform,
+    client: Redis,
+    extra: Partial<AuthCodeFlowModuleOptions> = {},
+  ): Promise<RunningApp> {
     const app = await startHttpApp(platform, {
       providers: { fake: fakeClientOptions(provider, 'fake') },
       stateStore: new RedisStateStore(client, { keyPrefix: prefix, operationTimeoutMs: 300 }),
@@ -48,7 +52,8 @@ describe('two instances sharing Redis, through the routes', () => {
     return client;
   }
 
-  const get = (app: RunningApp, path: string, headers: Record<string, string>) => fetch(`${app.url}${path}`, { redirect: 'manual', headers });
+  const get = (app: RunningApp, path: string, headers: Record<string, string>) =>
+    fetch(`${app.url}${path}`, { redirect: 'manual', headers });
 
   async function authorizeOn(app: RunningApp, user: string) {
     const response = await get(app, '/oauth/fake/authorize?returnTo=%2Fback', { 'x-user': user });
@@ -98,7 +103,11 @@ describe('two instances sharing Redis, through the routes', () => {
       const authorize = await get(app, '/oauth/fake/authorize', { 'x-user': 'ada' });
       expect(authorize.status).toBe(503);
       expect(authorize.headers.get('location')).toBeNull();
-      expect(await authorize.json()).toMatchObject({ statusCode: 503, error: 'store_unavailable', message: 'The service is temporarily unavailable; try again in a moment.' });
+      expect(await authorize.json()).toMatchObject({
+        statusCode: 503,
+        error: 'store_unavailable',
+        message: 'The service is temporarily unavailable; try again in a moment.',
+      });
       const callback = await get(app, started.path, { 'x-user': 'ada', cookie: started.cookie });
       expect(callback.status).toBe(503);
       expect(provider.requestsTo('/oauth/token')).toHaveLength(0);

@@ -3,12 +3,21 @@ import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { deleteKeys, keysUnder, redisClient, uniquePrefix } from '../support/redis.js';
-import { AuthCodeFlowConfigError, InvalidArgumentError, StoreUnavailableError } from '../../lib/auth-code-flow.errors.js';
+import {
+  AuthCodeFlowConfigError,
+  InvalidArgumentError,
+  StoreUnavailableError,
+} from '../../lib/auth-code-flow.errors.js';
 import { RedisStateStore } from '../../lib/stores/redis-state.store.js';
 import type { PendingAuthorization } from '../../lib/interfaces/state-store.interface.js';
 
 const newState = () => randomBytes(32).toString('base64url');
-const record = (): PendingAuthorization => ({ provider: 'fake', user: 'ada', codeVerifier: randomBytes(32).toString('base64url'), createdAt: Date.now() });
+const record = (): PendingAuthorization => ({
+  provider: 'fake',
+  user: 'ada',
+  codeVerifier: randomBytes(32).toString('base64url'),
+  createdAt: Date.now(),
+});
 
 /** An object with the commands the store needs, each answering with `answer()`; counts the calls. */
 function fakeClient(answer: (command: string, args: unknown[]) => Promise<unknown>) {
@@ -49,10 +58,22 @@ describe('RedisStateStore', () => {
 
     it.each([
       [{ keyPrefix: 5 }, AuthCodeFlowConfigError, 'RedisStateStore: keyPrefix must be a string'],
-      [{ keyPrefix: 'a b:' }, AuthCodeFlowConfigError, 'RedisStateStore: keyPrefix must not contain whitespace or control characters'],
-      [{ keyPrefix: 'x'.repeat(257) }, AuthCodeFlowConfigError, 'RedisStateStore: keyPrefix must be at most 256 characters long'],
+      [
+        { keyPrefix: 'a b:' },
+        AuthCodeFlowConfigError,
+        'RedisStateStore: keyPrefix must not contain whitespace or control characters',
+      ],
+      [
+        { keyPrefix: 'x'.repeat(257) },
+        AuthCodeFlowConfigError,
+        'RedisStateStore: keyPrefix must be at most 256 characters long',
+      ],
       [{ operationTimeoutMs: '100' }, AuthCodeFlowConfigError, 'RedisStateStore: operationTimeoutMs must be a number'],
-      [{ operationTimeoutMs: 0 }, AuthCodeFlowConfigError, 'RedisStateStore: operationTimeoutMs must be an integer from 1 to 2147483647'],
+      [
+        { operationTimeoutMs: 0 },
+        AuthCodeFlowConfigError,
+        'RedisStateStore: operationTimeoutMs must be an integer from 1 to 2147483647',
+      ],
       [{ operationTimeoutMs: 1.5 }, AuthCodeFlowConfigError, 'operationTimeoutMs must be an integer'],
       [{ operationTimeoutMs: Number.NaN }, AuthCodeFlowConfigError, 'operationTimeoutMs must be an integer'],
       [{ operationTimeoutMs: 2 ** 31 }, AuthCodeFlowConfigError, 'operationTimeoutMs must be an integer'],
@@ -62,9 +83,17 @@ describe('RedisStateStore', () => {
         'RedisStateStore: unknown option "keyprefix" (known: keyPrefix, operationTimeoutMs, maxPendingPerOwner)',
       ],
       [{ maxPendingPerOwner: '10' }, AuthCodeFlowConfigError, 'RedisStateStore: maxPendingPerOwner must be a number'],
-      [{ maxPendingPerOwner: 0 }, AuthCodeFlowConfigError, 'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000'],
+      [
+        { maxPendingPerOwner: 0 },
+        AuthCodeFlowConfigError,
+        'RedisStateStore: maxPendingPerOwner must be an integer from 1 to 100000',
+      ],
       [{ maxPendingPerOwner: 2.5 }, AuthCodeFlowConfigError, 'maxPendingPerOwner must be an integer'],
-      [{ maxPendingPerOwner: Number.POSITIVE_INFINITY }, AuthCodeFlowConfigError, 'maxPendingPerOwner must be an integer'],
+      [
+        { maxPendingPerOwner: Number.POSITIVE_INFINITY },
+        AuthCodeFlowConfigError,
+        'maxPendingPerOwner must be an integer',
+      ],
       [{ maxPendingPerOwner: 100_001 }, AuthCodeFlowConfigError, 'maxPendingPerOwner must be an integer'],
       [null, AuthCodeFlowConfigError, 'RedisStateStore: options must be an object'],
     ])('rejects options (%#)', (options, type, message) => {
@@ -75,7 +104,10 @@ describe('RedisStateStore', () => {
     it('names every problem of the client and the options in one AuthCodeFlowConfigError', () => {
       const error = (() => {
         try {
-          new RedisStateStore({ get: () => null } as unknown as Redis, { keyPrefix: 5, maxPendingPerOwner: 0, typo: 1 } as never);
+          new RedisStateStore(
+            { get: () => null } as unknown as Redis,
+            { keyPrefix: 5, maxPendingPerOwner: 0, typo: 1 } as never,
+          );
         } catch (caught) {
           return caught;
         }
@@ -96,7 +128,10 @@ describe('RedisStateStore', () => {
     it('rejects a state that is not a non-empty string with InvalidArgumentError, before any command', async () => {
       const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
       const store = new RedisStateStore(counting);
-      await expect(store.save('', record(), 60)).rejects.toMatchObject({ name: 'InvalidArgumentError', code: 'ERR_INVALID_ARG_VALUE' });
+      await expect(store.save('', record(), 60)).rejects.toMatchObject({
+        name: 'InvalidArgumentError',
+        code: 'ERR_INVALID_ARG_VALUE',
+      });
       await expect(store.save(7 as never, record(), 60)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
       await expect(store.save(newState(), record(), '60' as never)).rejects.toBeInstanceOf(InvalidArgumentError);
       expect(calls).toEqual([]);
@@ -106,7 +141,9 @@ describe('RedisStateStore', () => {
       const { client: counting, calls } = fakeClient(() => Promise.resolve('OK'));
       const store = new RedisStateStore(counting);
       for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-        await expect(store.save(newState(), record(), ttl)).rejects.toThrow(new InvalidArgumentError('ERR_INVALID_ARG_VALUE', 'RedisStateStore: ttlSeconds must be a positive number'));
+        await expect(store.save(newState(), record(), ttl)).rejects.toThrow(
+          new InvalidArgumentError('ERR_INVALID_ARG_VALUE', 'RedisStateStore: ttlSeconds must be a positive number'),
+        );
       }
       expect(calls).toEqual([]);
     });
@@ -125,11 +162,17 @@ describe('RedisStateStore', () => {
     it('turns a command that never answers into StoreUnavailableError after operationTimeoutMs', async () => {
       const { client } = fakeClient(() => new Promise(() => undefined));
       const store = new RedisStateStore(client, { operationTimeoutMs: 50 });
-      for (const call of [() => store.save(newState(), record(), 60), () => store.peek(newState()), () => store.consume(newState())]) {
+      for (const call of [
+        () => store.save(newState(), record(), 60),
+        () => store.peek(newState()),
+        () => store.consume(newState()),
+      ]) {
         const error = await call().catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect((error as StoreUnavailableError).code).toBe('store_unavailable');
-        expect((error as Error).message).toMatch(/^RedisStateStore: "(save|peek|consume)" got no answer from Redis within 50 ms\.$/);
+        expect((error as Error).message).toMatch(
+          /^RedisStateStore: "(save|peek|consume)" got no answer from Redis within 50 ms\.$/,
+        );
       }
     });
 
@@ -137,14 +180,26 @@ describe('RedisStateStore', () => {
       const state = newState();
       const saved = record();
       const store = new RedisStateStore(
-        fakeClient((_command, args) => Promise.reject(replyError(`WRONGTYPE bad value, with args beginning with: '${String(args[0])}' '${String(args[1])}'`, args))).client,
+        fakeClient((_command, args) =>
+          Promise.reject(
+            replyError(
+              `WRONGTYPE bad value, with args beginning with: '${String(args[0])}' '${String(args[1])}'`,
+              args,
+            ),
+          ),
+        ).client,
       );
       for (const call of [() => store.save(state, saved, 60), () => store.peek(state), () => store.consume(state)]) {
         const error = (await call().catch((caught: unknown) => caught)) as StoreUnavailableError;
         expect(error).toBeInstanceOf(StoreUnavailableError);
         expect(error.message).toMatch(/failed: Redis answered with an error \(WRONGTYPE\)\.$/);
         const everything = `${error.message} ${error.stack} ${JSON.stringify(error)} ${String(error.cause)}`;
-        for (const secret of [state, store.keyFor(state), saved.codeVerifier!, createHash('sha256').update(state).digest('base64url')]) {
+        for (const secret of [
+          state,
+          store.keyFor(state),
+          saved.codeVerifier!,
+          createHash('sha256').update(state).digest('base64url'),
+        ]) {
           expect(everything).not.toContain(secret);
         }
         expect(error.cause).toBeUndefined();
@@ -155,12 +210,16 @@ describe('RedisStateStore', () => {
       const state = newState();
       const store = new RedisStateStore(
         fakeClient((command, args) =>
-          command === 'set' ? Promise.resolve('OK') : Promise.reject(replyError(`WRONGTYPE '${String(args[2])}'`, args)),
+          command === 'set'
+            ? Promise.resolve('OK')
+            : Promise.reject(replyError(`WRONGTYPE '${String(args[2])}'`, args)),
         ).client,
       );
       const saving = store.save(state, { ...record(), owner: 'user:ada' }, 60);
       const error = (await saving.catch((caught: unknown) => caught)) as StoreUnavailableError;
-      expect(error).toEqual(new StoreUnavailableError('RedisStateStore: "save" failed: Redis answered with an error (WRONGTYPE).'));
+      expect(error).toEqual(
+        new StoreUnavailableError('RedisStateStore: "save" failed: Redis answered with an error (WRONGTYPE).'),
+      );
       expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(store.ownerKeyFor('fake', 'user:ada'));
     });
 
@@ -189,9 +248,13 @@ describe('RedisStateStore', () => {
           throw new Error('boom');
         }).client,
       );
-      await expect(throwing.peek(newState())).rejects.toThrow(new StoreUnavailableError('RedisStateStore: "peek" failed: Redis could not be used (Error).'));
+      await expect(throwing.peek(newState())).rejects.toThrow(
+        new StoreUnavailableError('RedisStateStore: "peek" failed: Redis could not be used (Error).'),
+      );
       const closed = new RedisStateStore(fakeClient(() => Promise.reject(new Error('Connection is closed.'))).client);
-      await expect(closed.consume(newState())).rejects.toThrow('RedisStateStore: "consume" failed: the Redis connection is closed.');
+      await expect(closed.consume(newState())).rejects.toThrow(
+        'RedisStateStore: "consume" failed: the Redis connection is closed.',
+      );
     });
   });
 
@@ -227,11 +290,13 @@ describe('RedisStateStore', () => {
       expect(ttl).toBeLessThanOrEqual(120_000);
     });
 
-    it('indexes an owner under the SHA-256 of provider and owner, scored by save time, with the state\'s TTL', async () => {
+    it("indexes an owner under the SHA-256 of provider and owner, scored by save time, with the state's TTL", async () => {
       const state = newState();
       const owner = 'user:ada@example.com';
       await store.save(state, { ...record(), owner }, 120);
-      const index = `${prefix}owner:${createHash('sha256').update(JSON.stringify(['fake', owner])).digest('base64url')}`;
+      const index = `${prefix}owner:${createHash('sha256')
+        .update(JSON.stringify(['fake', owner]))
+        .digest('base64url')}`;
       expect(store.ownerKeyFor('fake', owner)).toBe(index);
       expect((await keysUnder(client, prefix)).join(' ')).not.toContain('ada');
       const [member, score] = await client.zrange(index, '0', '-1', 'WITHSCORES');
@@ -259,7 +324,9 @@ describe('RedisStateStore', () => {
       const index = quota.ownerKeyFor('fake', 'user:order');
       const hashes = states.map((state) => createHash('sha256').update(state).digest('base64url'));
       expect(await client.zrange(index, '0', '-1')).toEqual(hashes.slice(2));
-      const scores = (await client.zrange(index, '0', '-1', 'WITHSCORES')).filter((_value, i) => i % 2 === 1).map(Number);
+      const scores = (await client.zrange(index, '0', '-1', 'WITHSCORES'))
+        .filter((_value, i) => i % 2 === 1)
+        .map(Number);
       expect(new Set(scores).size).toBe(scores.length);
       expect(await client.pttl(index)).toBeGreaterThan(200_000);
       expect(await client.exists(quota.keyFor(states[0]!), quota.keyFor(states[1]!))).toBe(0);
@@ -281,7 +348,10 @@ describe('RedisStateStore', () => {
       ['an unknown version', JSON.stringify({ v: 2, record: record() })],
       ['no version', JSON.stringify(record())],
       ['a record without provider', JSON.stringify({ v: 1, record: { createdAt: 1 } })],
-      ['a record with a non-string field', JSON.stringify({ v: 1, record: { provider: 'fake', createdAt: 1, user: 7 } })],
+      [
+        'a record with a non-string field',
+        JSON.stringify({ v: 1, record: { provider: 'fake', createdAt: 1, user: 7 } }),
+      ],
       ['a JSON array', '[1,2]'],
     ])('reads %s as absent, and deletes it (peek)', async (_label, value) => {
       const state = newState();
@@ -299,7 +369,12 @@ describe('RedisStateStore', () => {
 
     it('drops unknown fields of a stored record', async () => {
       const state = newState();
-      await client.set(store.keyFor(state), JSON.stringify({ v: 1, record: { provider: 'fake', createdAt: 5, extra: 'x' } }), 'PX', 60_000);
+      await client.set(
+        store.keyFor(state),
+        JSON.stringify({ v: 1, record: { provider: 'fake', createdAt: 5, extra: 'x' } }),
+        'PX',
+        60_000,
+      );
       expect(await store.consume(state)).toEqual({ provider: 'fake', createdAt: 5 });
     });
 

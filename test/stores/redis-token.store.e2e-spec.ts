@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { deleteKeys, keysUnder, redisClient, uniquePrefix } from '../support/redis.js';
-import { AuthCodeFlowConfigError, InvalidArgumentError, StoreUnavailableError } from '../../lib/auth-code-flow.errors.js';
+import {
+  AuthCodeFlowConfigError,
+  InvalidArgumentError,
+  StoreUnavailableError,
+} from '../../lib/auth-code-flow.errors.js';
 import type { TokenSet } from '../../lib/interfaces/token-set.interface.js';
 import { RedisTokenStore, type UnreadableTokenValueEvent } from '../../lib/stores/redis-token.store.js';
 
@@ -18,14 +22,21 @@ function tokens(overrides: Partial<TokenSet> = {}): TokenSet {
     refreshToken: `refresh-${id}`,
     idToken: `idtoken-${id}`,
     scope: 'read',
-    raw: { access_token: `access-${id}`, refresh_token: `refresh-${id}`, id_token: `idtoken-${id}`, custom: `custom-${id}` },
+    raw: {
+      access_token: `access-${id}`,
+      refresh_token: `refresh-${id}`,
+      id_token: `idtoken-${id}`,
+      custom: `custom-${id}`,
+    },
     ...overrides,
   };
 }
 
 /** Every string in a token set that must not be readable in Redis. */
 function secretsOf(set: TokenSet): string[] {
-  return [set.accessToken, set.refreshToken, set.idToken, String(set.raw.custom)].filter((value): value is string => typeof value === 'string');
+  return [set.accessToken, set.refreshToken, set.idToken, String(set.raw.custom)].filter(
+    (value): value is string => typeof value === 'string',
+  );
 }
 
 describe('RedisTokenStore', () => {
@@ -44,11 +55,23 @@ describe('RedisTokenStore', () => {
   describe('options', () => {
     it.each([
       [{ maxTtlSeconds: '60' }, AuthCodeFlowConfigError, 'RedisTokenStore: maxTtlSeconds must be a number'],
-      [{ maxTtlSeconds: 0 }, AuthCodeFlowConfigError, 'RedisTokenStore: maxTtlSeconds must be an integer from 1 to 315360000'],
+      [
+        { maxTtlSeconds: 0 },
+        AuthCodeFlowConfigError,
+        'RedisTokenStore: maxTtlSeconds must be an integer from 1 to 315360000',
+      ],
       [{ maxTtlSeconds: 1.5 }, AuthCodeFlowConfigError, 'maxTtlSeconds must be an integer'],
       [{ onUnreadableValue: 'log' }, AuthCodeFlowConfigError, 'RedisTokenStore: onUnreadableValue must be a function'],
-      [{ encryption: { keys: { k: randomBytes(16) }, currentKeyId: 'k' } }, AuthCodeFlowConfigError, 'RedisTokenStore: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16'],
-      [{ encryption: { keys: { k: randomBytes(32) }, currentKeyId: 'j' } }, AuthCodeFlowConfigError, 'RedisTokenStore: encryption.currentKeyId "j" is not one of encryption.keys'],
+      [
+        { encryption: { keys: { k: randomBytes(16) }, currentKeyId: 'k' } },
+        AuthCodeFlowConfigError,
+        'RedisTokenStore: encryption.keys["k"] must be exactly 32 bytes (AES-256); got 16',
+      ],
+      [
+        { encryption: { keys: { k: randomBytes(32) }, currentKeyId: 'j' } },
+        AuthCodeFlowConfigError,
+        'RedisTokenStore: encryption.currentKeyId "j" is not one of encryption.keys',
+      ],
       [{ encrypt: true }, AuthCodeFlowConfigError, 'RedisTokenStore: unknown option "encrypt"'],
       [{ operationTimeoutMs: -1 }, AuthCodeFlowConfigError, 'RedisTokenStore: operationTimeoutMs must be an integer'],
     ])('rejects options (%#)', (options, type, message) => {
@@ -112,12 +135,27 @@ describe('RedisTokenStore', () => {
     it.each([
       ['not JSON', '{"v":1', 'malformed'],
       ['an unknown version', JSON.stringify({ v: 9, tokens: tokens() }), 'unknown_version'],
-      ['a token set without accessToken', JSON.stringify({ v: 1, tokens: { tokenType: 'Bearer', raw: {} } }), 'malformed'],
-      ['a token set with a string expiresAt', JSON.stringify({ v: 1, tokens: { ...tokens(), expiresAt: 'soon' } }), 'malformed'],
-      ['a sealed value, without encryption configured', JSON.stringify({ v: 1, sealed: { alg: 'A256GCM' } }), 'unknown_key'],
+      [
+        'a token set without accessToken',
+        JSON.stringify({ v: 1, tokens: { tokenType: 'Bearer', raw: {} } }),
+        'malformed',
+      ],
+      [
+        'a token set with a string expiresAt',
+        JSON.stringify({ v: 1, tokens: { ...tokens(), expiresAt: 'soon' } }),
+        'malformed',
+      ],
+      [
+        'a sealed value, without encryption configured',
+        JSON.stringify({ v: 1, sealed: { alg: 'A256GCM' } }),
+        'unknown_key',
+      ],
     ])('reads %s as absent, tells onUnreadableValue why, and leaves it in place', async (_label, value, reason) => {
       const events: UnreadableTokenValueEvent[] = [];
-      const store = new RedisTokenStore(client, { keyPrefix: prefix, onUnreadableValue: (event) => events.push(event) });
+      const store = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        onUnreadableValue: (event) => events.push(event),
+      });
       const user = randomUUID();
       await client.set(store.keyFor('fake', user), value, 'PX', 60_000);
       expect(await store.get('fake', user)).toBeUndefined();
@@ -143,7 +181,10 @@ describe('RedisTokenStore', () => {
     const k2 = randomBytes(32).toString('base64');
 
     it('holds nothing of the tokens in clear in Redis (raw GET), and reads them back', async () => {
-      const store = new RedisTokenStore(client, { keyPrefix: prefix, encryption: { keys: { k1 }, currentKeyId: 'k1' } });
+      const store = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        encryption: { keys: { k1 }, currentKeyId: 'k1' },
+      });
       const user = randomUUID();
       const saved = tokens();
       await store.set('fake', user, saved);
@@ -151,15 +192,34 @@ describe('RedisTokenStore', () => {
       for (const secret of secretsOf(saved)) expect(raw).not.toContain(secret);
       expect(raw).not.toMatch(/Bearer|access|refresh|scope/);
       const parsed = JSON.parse(raw) as { v: number; sealed: Record<string, string> };
-      expect(parsed).toEqual({ v: 1, sealed: { alg: 'A256GCM', kid: 'k1', iv: expect.any(String), data: expect.any(String), tag: expect.any(String) } });
+      expect(parsed).toEqual({
+        v: 1,
+        sealed: {
+          alg: 'A256GCM',
+          kid: 'k1',
+          iv: expect.any(String),
+          data: expect.any(String),
+          tag: expect.any(String),
+        },
+      });
       expect(await store.get('fake', user)).toEqual(saved);
     });
 
     it('rotates keys: old values read with the old id listed, new values use the new id, a dropped id reads as absent', async () => {
       const events: UnreadableTokenValueEvent[] = [];
-      const before = new RedisTokenStore(client, { keyPrefix: prefix, encryption: { keys: { k1 }, currentKeyId: 'k1' } });
-      const during = new RedisTokenStore(client, { keyPrefix: prefix, encryption: { keys: { k1, k2 }, currentKeyId: 'k2' } });
-      const after = new RedisTokenStore(client, { keyPrefix: prefix, encryption: { keys: { k2 }, currentKeyId: 'k2' }, onUnreadableValue: (e) => events.push(e) });
+      const before = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        encryption: { keys: { k1 }, currentKeyId: 'k1' },
+      });
+      const during = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        encryption: { keys: { k1, k2 }, currentKeyId: 'k2' },
+      });
+      const after = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        encryption: { keys: { k2 }, currentKeyId: 'k2' },
+        onUnreadableValue: (e) => events.push(e),
+      });
       const [oldUser, newUser] = [randomUUID(), randomUUID()];
       const [oldTokens, newTokens] = [tokens(), tokens()];
       await before.set('fake', oldUser, oldTokens);
@@ -176,8 +236,16 @@ describe('RedisTokenStore', () => {
 
     it('reads a tampered value, a value moved to another user, a wrong key or a value in clear as absent', async () => {
       const events: UnreadableTokenValueEvent[] = [];
-      const store = new RedisTokenStore(client, { keyPrefix: prefix, encryption: { keys: { k1 }, currentKeyId: 'k1' }, onUnreadableValue: (e) => events.push(e) });
-      const wrongKey = new RedisTokenStore(client, { keyPrefix: prefix, encryption: { keys: { k1: randomBytes(32) }, currentKeyId: 'k1' }, onUnreadableValue: (e) => events.push(e) });
+      const store = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        encryption: { keys: { k1 }, currentKeyId: 'k1' },
+        onUnreadableValue: (e) => events.push(e),
+      });
+      const wrongKey = new RedisTokenStore(client, {
+        keyPrefix: prefix,
+        encryption: { keys: { k1: randomBytes(32) }, currentKeyId: 'k1' },
+        onUnreadableValue: (e) => events.push(e),
+      });
       const plain = new RedisTokenStore(client, { keyPrefix: prefix });
       const [victim, attacker, tampered, clear] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       await store.set('fake', victim, tokens());
@@ -210,7 +278,9 @@ describe('RedisTokenStore', () => {
 
   describe('failures', () => {
     it('turns a command that never answers into StoreUnavailableError, lock calls included', async () => {
-      const never = Object.fromEntries(['get', 'set', 'getdel', 'del', 'evalsha', 'eval'].map((name) => [name, () => new Promise(() => undefined)]));
+      const never = Object.fromEntries(
+        ['get', 'set', 'getdel', 'del', 'evalsha', 'eval'].map((name) => [name, () => new Promise(() => undefined)]),
+      );
       const store = new RedisTokenStore(never as unknown as Redis, { operationTimeoutMs: 30 });
       const calls = [
         () => store.get('fake', 'ada'),
@@ -221,7 +291,9 @@ describe('RedisTokenStore', () => {
       for (const call of calls) {
         const error = await call().catch((caught: unknown) => caught);
         expect(error).toBeInstanceOf(StoreUnavailableError);
-        expect((error as Error).message).toMatch(/^RedisTokenStore: "(get|set|delete|acquireRefreshLock)" got no answer from Redis within 30 ms\.$/);
+        expect((error as Error).message).toMatch(
+          /^RedisTokenStore: "(get|set|delete|acquireRefreshLock)" got no answer from Redis within 30 ms\.$/,
+        );
       }
     });
 
@@ -230,7 +302,13 @@ describe('RedisTokenStore', () => {
       const failing = Object.fromEntries(
         ['get', 'set', 'getdel', 'del', 'evalsha', 'eval'].map((name) => [
           name,
-          (...args: unknown[]) => Promise.reject(Object.assign(new Error(`OOM command not allowed: ${args.map(String).join(' ')}`), { name: 'ReplyError', command: { name, args } })),
+          (...args: unknown[]) =>
+            Promise.reject(
+              Object.assign(new Error(`OOM command not allowed: ${args.map(String).join(' ')}`), {
+                name: 'ReplyError',
+                command: { name, args },
+              }),
+            ),
         ]),
       );
       const store = new RedisTokenStore(failing as unknown as Redis);

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import type { Redis } from 'ioredis';
-import { getFlowManagerToken, InvalidStateError, RedisStateStore, RedisTokenStore, type FlowManager } from '../../lib/index.js';
+import {
+  getFlowManagerToken,
+  InvalidStateError,
+  RedisStateStore,
+  RedisTokenStore,
+  type FlowManager,
+} from '../../lib/index.js';
 import { FakeProvider } from '../support/fake-provider.js';
 import { compileWith, fakeClientOptions } from '../support/testing-module.js';
 import { deleteKeys, redisClient, uniquePrefix } from '../support/redis.js';
@@ -32,7 +38,10 @@ describe('two instances sharing Redis', () => {
         }),
       ),
     );
-    [a, b] = modules.map((moduleRef) => moduleRef.get<FlowManager>(getFlowManagerToken('fake'))) as [FlowManager, FlowManager];
+    [a, b] = modules.map((moduleRef) => moduleRef.get<FlowManager>(getFlowManagerToken('fake'))) as [
+      FlowManager,
+      FlowManager,
+    ];
   });
   afterAll(async () => {
     await Promise.all(modules.map((moduleRef) => moduleRef.close()));
@@ -72,14 +81,20 @@ describe('two instances sharing Redis', () => {
       successes += fulfilled.length;
       invalidStates += rejected.length;
     }
-    expect({ successes, invalidStates, tokenRequests: tokenRequests() - before }).toEqual({ successes: rounds, invalidStates: rounds, tokenRequests: rounds });
+    expect({ successes, invalidStates, tokenRequests: tokenRequests() - before }).toEqual({
+      successes: rounds,
+      invalidStates: rounds,
+      tokenRequests: rounds,
+    });
   });
 
   it('50 copies of one callback spread over A and B at once: 1 success, 49 InvalidStateError, 1 token request', async () => {
     const before = tokenRequests();
     const { url } = await a.createAuthorizationUrl('grace');
     const callback = await provider.authorize(url);
-    const results = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).handleCallback('grace', callback)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).handleCallback('grace', callback)),
+    );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     const reasons = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
     expect(reasons).toHaveLength(49);
@@ -89,10 +104,13 @@ describe('two instances sharing Redis', () => {
 
   it('20 users each completing on the other instance, all at once: no mix-up', async () => {
     const users = Array.from({ length: 20 }, (_, i) => `parallel-${i}`);
-    const started = await Promise.all(users.map((user, i) => (i % 2 ? a : b).createAuthorizationUrl(user, { returnTo: `/u/${i}` })));
+    const started = await Promise.all(
+      users.map((user, i) => (i % 2 ? a : b).createAuthorizationUrl(user, { returnTo: `/u/${i}` })),
+    );
     const callbacks = await Promise.all(started.map(({ url }) => provider.authorize(url)));
     const results = await Promise.all(users.map((user, i) => (i % 2 ? b : a).handleCallback(user, callbacks[i]!)));
     expect(results.map((result) => result.returnTo)).toEqual(users.map((_, i) => `/u/${i}`));
-    for (const [i, user] of users.entries()) expect((await a.getTokens(user))?.accessToken).toBe(results[i]!.tokens.accessToken);
+    for (const [i, user] of users.entries())
+      expect((await a.getTokens(user))?.accessToken).toBe(results[i]!.tokens.accessToken);
   });
 });

@@ -175,18 +175,25 @@ export function describeStateStoreContract(label: string, setup: () => Promise<S
         const provider = freshProvider();
         const stores = [store, ...(subject.peers ?? [])];
         const states = Array.from({ length: 50 }, () => newState());
-        await Promise.all(states.map((state, i) => stores[i % stores.length]!.save(state, record({ provider, owner: 'user:ada' }), 60)));
+        await Promise.all(
+          states.map((state, i) => stores[i % stores.length]!.save(state, record({ provider, owner: 'user:ada' }), 60)),
+        );
         expect(await live(states)).toHaveLength(max);
       });
 
       it('property: after any sequence of saves and consumes, each owner has at most the quota live, its newest kept', async () => {
         type Step = { kind: 'save'; provider: number; owner: number } | { kind: 'consume'; pick: number };
         // Skewed towards one owner at one provider, so that most runs go past its quota.
-        const weighted = (...weights: number[]) => fc.oneof(...weights.map((weight, i) => ({ weight, arbitrary: fc.constant(i) })));
+        const weighted = (...weights: number[]) =>
+          fc.oneof(...weights.map((weight, i) => ({ weight, arbitrary: fc.constant(i) })));
         const step: fc.Arbitrary<Step> = fc.oneof(
           {
             weight: 4,
-            arbitrary: fc.record({ kind: fc.constant('save' as const), provider: weighted(4, 1), owner: weighted(1, 4, 1, 1) }),
+            arbitrary: fc.record({
+              kind: fc.constant('save' as const),
+              provider: weighted(4, 1),
+              owner: weighted(1, 4, 1, 1),
+            }),
           },
           { weight: 1, arbitrary: fc.record({ kind: fc.constant('consume' as const), pick: fc.nat() }) },
         );
@@ -235,7 +242,9 @@ export function describeStateStoreContract(label: string, setup: () => Promise<S
       const saved = record();
       await store.save(state, saved, 60);
       const stores = [store, ...(subject.peers ?? [])];
-      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.consume(state)));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => stores[i % stores.length]!.consume(state)),
+      );
       const winners = results.filter((result) => result !== undefined);
       expect(winners).toEqual([saved]);
       expect(results.filter((result) => result === undefined)).toHaveLength(49);
@@ -245,7 +254,9 @@ export function describeStateStoreContract(label: string, setup: () => Promise<S
       const states = Array.from({ length: 20 }, () => newState());
       await Promise.all(states.map((state, i) => store.save(state, record({ user: `u${i}` }), 60)));
       const stores = [store, ...(subject.peers ?? [])];
-      const calls = states.flatMap((state) => Array.from({ length: 10 }, (_, i) => ({ state, store: stores[i % stores.length]! })));
+      const calls = states.flatMap((state) =>
+        Array.from({ length: 10 }, (_, i) => ({ state, store: stores[i % stores.length]! })),
+      );
       const results = await Promise.all(calls.map(({ state, store: s }) => s.consume(state)));
       const users = results.filter((result) => result !== undefined).map((result) => result!.user);
       expect(users.sort()).toEqual(states.map((_, i) => `u${i}`).sort());

@@ -36,7 +36,9 @@ describeStateStoreContract('InMemoryStateStore', async () => {
   return { store, teardown: async () => store.close() };
 });
 describeStateStoreContract('RedisStateStore (GETDEL)', () => redisStateStores('state-getdel'));
-describeStateStoreContract('RedisStateStore (Lua GET+DEL, server without GETDEL)', () => redisStateStores('state-lua', withoutGetdel));
+describeStateStoreContract('RedisStateStore (Lua GET+DEL, server without GETDEL)', () =>
+  redisStateStores('state-lua', withoutGetdel),
+);
 
 describeTokenStoreContract('InMemoryTokenStore', async () => ({ store: new InMemoryTokenStore() }));
 for (const encrypted of [false, true]) {

@@ -104,7 +104,12 @@ export function describeTokenStoreContract(label: string, setup: () => Promise<T
       saved.accessToken = 'changed too';
       const again = (await store.get('fake', u))!;
       expect(again.accessToken).not.toMatch(/changed/);
-      expect(again.raw).toEqual({ access_token: again.accessToken, token_type: 'Bearer', expires_in: 3600, nested: { a: [1, 'two', null] } });
+      expect(again.raw).toEqual({
+        access_token: again.accessToken,
+        token_type: 'Bearer',
+        expires_in: 3600,
+        nested: { a: [1, 'two', null] },
+      });
     });
 
     it('a refresh lock, where the store has one, is exclusive, released by its holder and expires by itself', async () => {

@@ -49,7 +49,8 @@ const SPARTICUZ_LEFT_OUT = new Set([
 
 export async function chooseChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumChoice> {
   if (env.CHROMIUM_PATH) {
-    if (!existsSync(env.CHROMIUM_PATH)) throw new Error(`CHROMIUM_PATH names ${env.CHROMIUM_PATH}, which does not exist`);
+    if (!existsSync(env.CHROMIUM_PATH))
+      throw new Error(`CHROMIUM_PATH names ${env.CHROMIUM_PATH}, which does not exist`);
     return { source: 'CHROMIUM_PATH', executablePath: env.CHROMIUM_PATH, args: SYSTEM_ARGS };
   }
   if (existsSync(SYSTEM_CHROMIUM)) return { source: 'system', executablePath: SYSTEM_CHROMIUM, args: SYSTEM_ARGS };
@@ -61,7 +62,9 @@ export async function chooseChromium(env: NodeJS.ProcessEnv = process.env): Prom
   };
 }
 
-export async function launchChromium(env: NodeJS.ProcessEnv = process.env): Promise<{ browser: Browser; choice: ChromiumChoice }> {
+export async function launchChromium(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ browser: Browser; choice: ChromiumChoice }> {
   const choice = await chooseChromium(env);
   const browser = await chromium.launch({ executablePath: choice.executablePath, args: choice.args, headless: true });
   return { browser, choice };
@@ -87,7 +90,8 @@ export async function unpackSparticuzChromium(cacheDir: string = tmpdir()): Prom
       cwd: root,
       env: { ...process.env, NODE_OPTIONS: '', TMPDIR: staging },
     });
-    if (stdout !== join(staging, 'chromium')) throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${staging}`);
+    if (stdout !== join(staging, 'chromium'))
+      throw new Error(`@sparticuz/chromium unpacked to ${stdout}, not into ${staging}`);
     try {
       renameSync(staging, target);
     } catch (error) {

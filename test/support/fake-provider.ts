@@ -111,7 +111,8 @@ export class FakeProvider {
   }
 
   private defaultHandler(request: RecordedRequest): Handler {
-    if (request.method === 'GET' && request.path === '/oauth/authorize') return (req, res) => this.authorizeEndpoint(req, res);
+    if (request.method === 'GET' && request.path === '/oauth/authorize')
+      return (req, res) => this.authorizeEndpoint(req, res);
     if (request.method === 'POST' && request.path === '/oauth/token') return (req, res) => this.tokenEndpoint(req, res);
     return (_req, res) => json(res, 404, { error: 'not_found' });
   }
@@ -119,7 +120,8 @@ export class FakeProvider {
   private authorizeEndpoint(request: RecordedRequest, res: ServerResponse): void {
     const q = request.query;
     const client = this.clients.get(q.get('client_id') ?? '');
-    if (!client || q.get('redirect_uri') !== client.redirectUri) return json(res, 400, { error: 'invalid_request', error_description: 'unknown client or redirect_uri' });
+    if (!client || q.get('redirect_uri') !== client.redirectUri)
+      return json(res, 400, { error: 'invalid_request', error_description: 'unknown client or redirect_uri' });
     const redirect = new URL(client.redirectUri);
     if (q.get('response_type') !== 'code') redirect.searchParams.set('error', 'unsupported_response_type');
     else {
@@ -148,9 +150,11 @@ export class FakeProvider {
     }
     if (p.grant_type !== 'authorization_code') return json(res, 400, { error: 'unsupported_grant_type' });
     const issued = this.codes.get(p.code ?? '');
-    if (!issued || issued.used || issued.clientId !== client.clientId) return json(res, 400, { error: 'invalid_grant', error_description: 'unknown or used code' });
+    if (!issued || issued.used || issued.clientId !== client.clientId)
+      return json(res, 400, { error: 'invalid_grant', error_description: 'unknown or used code' });
     issued.used = true;
-    if (p.redirect_uri !== issued.redirectUri) return json(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
+    if (p.redirect_uri !== issued.redirectUri)
+      return json(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
     if (issued.codeChallenge !== undefined) {
       const verifier = p.code_verifier ?? '';
       const challenge = createHash('sha256').update(verifier).digest('base64url');
@@ -165,7 +169,13 @@ export class FakeProvider {
 
   private issueTokens(res: ServerResponse, scope: string | undefined): void {
     const n = ++this.tokenCounter;
-    json(res, 200, { access_token: `access-${n}`, token_type: 'Bearer', refresh_token: `refresh-${n}`, ...this.tokenExtras, ...(scope ? { scope } : {}) });
+    json(res, 200, {
+      access_token: `access-${n}`,
+      token_type: 'Bearer',
+      refresh_token: `refresh-${n}`,
+      ...this.tokenExtras,
+      ...(scope ? { scope } : {}),
+    });
   }
 
   /** client_secret_basic (form-urlencoded id and secret, RFC 6749 §2.3.1), client_secret_post, or none for a public client. */
@@ -177,7 +187,9 @@ export class FakeProvider {
       const id = formDecode(decoded.slice(0, colon));
       const secret = formDecode(decoded.slice(colon + 1));
       const client = this.clients.get(id);
-      return client && client.clientSecret === secret && request.params.client_secret === undefined ? client : undefined;
+      return client && client.clientSecret === secret && request.params.client_secret === undefined
+        ? client
+        : undefined;
     }
     const client = this.clients.get(request.params.client_id ?? '');
     if (!client) return undefined;
@@ -187,7 +199,9 @@ export class FakeProvider {
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers })
+    .end(JSON.stringify(body));
 }
 
 function formDecode(value: string): string {
@@ -198,7 +212,10 @@ function parseParams(contentType: string, body: string): Record<string, string> 
   if (contentType.startsWith('application/json')) {
     try {
       const parsed = JSON.parse(body) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+      return Object.fromEntries(Object.entries(parsed).filter(([, v]) => typeof v === 'string')) as Record<
+        string,
+        string
+      >;
     } catch {
       return {};
     }

@@ -5,6 +5,7 @@
 export async function followAuthorization(authorizationUrl: string): Promise<URLSearchParams> {
   const response = await fetch(authorizationUrl, { redirect: 'manual' });
   const location = response.headers.get('location');
-  if (response.status !== 302 || !location) throw new Error(`authorize answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 302 || !location)
+    throw new Error(`authorize answered ${response.status}: ${await response.text()}`);
   return new URL(location).searchParams;
 }

@@ -10,7 +10,9 @@ export const PLATFORMS: Platform[] = ['express', 'fastify'];
 @Injectable()
 export class HeaderUserGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, string | undefined>; user?: { id: string } }>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, string | undefined>; user?: { id: string } }>();
     const user = request.headers['x-user'];
     if (user) request.user = { id: user };
     return true;
@@ -29,7 +31,8 @@ export async function startHttpApp(platform: Platform, options: AuthCodeFlowModu
   @Module({ imports: [AuthCodeFlowModule.forRoot({ ...options, routes })], providers: [HeaderUserGuard] })
   class AppModule {}
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-  const app = platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
+  const app =
+    platform === 'fastify' ? moduleRef.createNestApplication(new FastifyAdapter()) : moduleRef.createNestApplication();
   app.useLogger(false);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');

@@ -112,8 +112,13 @@ function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => stri
       if (isReadyMessage(message)) done(undefined, message.issuer);
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
-      done(new Error(`The local authorization server exited (${signal ?? `code ${code}`}) before it was ready.${describe()}`));
-    const onError = (error: Error) => done(new Error(`The local authorization server could not be started: ${error.message}`));
+      done(
+        new Error(
+          `The local authorization server exited (${signal ?? `code ${code}`}) before it was ready.${describe()}`,
+        ),
+      );
+    const onError = (error: Error) =>
+      done(new Error(`The local authorization server could not be started: ${error.message}`));
     const timer = setTimeout(
       () => done(new Error(`The local authorization server was not ready within ${timeoutMs} ms.${describe()}`)),
       timeoutMs,
@@ -147,7 +152,10 @@ function countRequests(child: ChildProcess): Promise<Record<string, number>> {
       if (reply?.type === 'request-counts' && reply.id === id) done(undefined, reply.counts as Record<string, number>);
     };
     const onExit = () => done(new Error('The local authorization server has exited.'));
-    const timer = setTimeout(() => done(new Error('The local authorization server did not report its request counts.')), 5_000);
+    const timer = setTimeout(
+      () => done(new Error('The local authorization server did not report its request counts.')),
+      5_000,
+    );
     if (!child.connected) return done(new Error('The local authorization server has exited.'));
     child.on('message', onMessage);
     child.once('exit', onExit);
@@ -168,7 +176,12 @@ async function stop(child: ChildProcess, exited: Promise<void>): Promise<void> {
 
 // ---- the browser ---------------------------------------------------------------------------------
 
-async function login(issuer: string, clients: LocalClientMetadata[], authorizationUrl: string, options: LoginOptions): Promise<URL> {
+async function login(
+  issuer: string,
+  clients: LocalClientMetadata[],
+  authorizationUrl: string,
+  options: LoginOptions,
+): Promise<URL> {
   const { username, consent = 'allow', jar = new CookieJar() } = options;
   const first = new URL(authorizationUrl);
   const client = clients.find((candidate) => candidate.client_id === first.searchParams.get('client_id'));
@@ -179,13 +192,21 @@ async function login(issuer: string, clients: LocalClientMetadata[], authorizati
   let request: { url: URL; method: 'GET' | 'POST'; form?: URLSearchParams } = { url: first, method: 'GET' };
   const seen: string[] = [];
   for (let step = 0; step < MAX_STEPS; step++) {
-    if (request.url.origin !== origin) throw new Error(`login: refusing to leave the authorization server for ${request.url.origin}${request.url.pathname}`);
+    if (request.url.origin !== origin)
+      throw new Error(
+        `login: refusing to leave the authorization server for ${request.url.origin}${request.url.pathname}`,
+      );
     seen.push(`${request.method} ${request.url.pathname}`);
     const headers: Record<string, string> = {};
     const cookie = jar.header(request.url);
     if (cookie) headers.cookie = cookie;
     if (request.form) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const response = await fetch(request.url, { method: request.method, headers, body: request.form?.toString(), redirect: 'manual' });
+    const response = await fetch(request.url, {
+      method: request.method,
+      headers,
+      body: request.form?.toString(),
+      redirect: 'manual',
+    });
     jar.store(request.url, response.headers.getSetCookie());
     const body = await response.text();
 
@@ -208,7 +229,9 @@ async function login(issuer: string, clients: LocalClientMetadata[], authorizati
         continue;
       }
     }
-    throw new Error(`login: unexpected HTTP ${response.status} at ${request.method} ${request.url.pathname}: ${excerpt(body)}\n(steps: ${seen.join(' -> ')})`);
+    throw new Error(
+      `login: unexpected HTTP ${response.status} at ${request.method} ${request.url.pathname}: ${excerpt(body)}\n(steps: ${seen.join(' -> ')})`,
+    );
   }
   throw new Error(`login: no redirect to the client after ${MAX_STEPS} steps (${seen.join(' -> ')})`);
 }
@@ -222,7 +245,11 @@ function decodeHtml(value: string): string {
 }
 
 function excerpt(body: string): string {
-  const text = body.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+  const text = body
+    .replace(/<style[\s\S]*?<\/style>/gi, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 

@@ -5,7 +5,11 @@ import type { FakeProvider } from './fake-provider.js';
 export const CLIENT_SECRET = 'top-secret-value';
 
 /** A confidential client of `provider`, registered with it, named `name`. */
-export function fakeClientOptions(provider: FakeProvider, name = 'fake', overrides: Partial<FlowManagerOptions> = {}): FlowManagerOptions {
+export function fakeClientOptions(
+  provider: FakeProvider,
+  name = 'fake',
+  overrides: Partial<FlowManagerOptions> = {},
+): FlowManagerOptions {
   const options: FlowManagerOptions = {
     baseUri: provider.url,
     authorizationPath: '/oauth/authorize',
@@ -16,7 +20,11 @@ export function fakeClientOptions(provider: FakeProvider, name = 'fake', overrid
     scope: ['read', 'write'],
     ...overrides,
   };
-  provider.registerClient({ clientId: options.clientId, clientSecret: options.clientSecret, redirectUri: options.redirectUri });
+  provider.registerClient({
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: options.redirectUri,
+  });
   return options;
 }
 

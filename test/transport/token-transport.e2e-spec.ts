@@ -29,8 +29,18 @@ import { compileWith, fakeClientOptions } from '../support/testing-module.js';
 
 const TRANSPORTS = [
   { name: 'node-http (the default)', env: {}, options: {}, expected: NodeHttpTokenTransport },
-  { name: 'http-service (configured)', env: {}, options: { tokenTransport: 'http-service' as const }, expected: HttpServiceTokenTransport },
-  { name: 'http-service (a proxy is configured)', env: { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' }, options: {}, expected: HttpServiceTokenTransport },
+  {
+    name: 'http-service (configured)',
+    env: {},
+    options: { tokenTransport: 'http-service' as const },
+    expected: HttpServiceTokenTransport,
+  },
+  {
+    name: 'http-service (a proxy is configured)',
+    env: { HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1' },
+    options: {},
+    expected: HttpServiceTokenTransport,
+  },
 ];
 
 describe('choosing the transport', () => {
@@ -46,7 +56,9 @@ describe('choosing the transport', () => {
     const provider = await FakeProvider.start();
     try {
       for (const transport of ['fetch', {}, { post: 'yes' }, null]) {
-        await expect(compileWith({ providers: { fake: fakeClientOptions(provider) }, tokenTransport: transport as never })).rejects.toThrow(
+        await expect(
+          compileWith({ providers: { fake: fakeClientOptions(provider) }, tokenTransport: transport as never }),
+        ).rejects.toThrow(
           'tokenTransport must be one of node-http, http-service, or an object with a post(request) method',
         );
       }
@@ -71,7 +83,9 @@ describe('choosing the transport', () => {
       // Well before the provider's own keep-alive timeout (5 s) would close it.
       const closed = new Promise((resolve) => connection!.once('close', () => resolve('closed')));
       await moduleRef.close();
-      await expect(Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000, 'still open'))])).resolves.toBe('closed');
+      await expect(
+        Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1000, 'still open'))]),
+      ).resolves.toBe('closed');
     } finally {
       await moduleRef.close();
       await provider.close();
@@ -79,9 +93,18 @@ describe('choosing the transport', () => {
   });
 
   it.each([
-    ['the tokenTransport option', (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) => Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ ...options, tokenTransport: transport })] })],
-    ['overrideProvider(TOKEN_HTTP_TRANSPORT)', (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) =>
-      Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).overrideProvider(TOKEN_HTTP_TRANSPORT).useValue(transport)],
+    [
+      'the tokenTransport option',
+      (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) =>
+        Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot({ ...options, tokenTransport: transport })] }),
+    ],
+    [
+      'overrideProvider(TOKEN_HTTP_TRANSPORT)',
+      (options: AuthCodeFlowModuleOptions, transport: TokenHttpTransport) =>
+        Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] })
+          .overrideProvider(TOKEN_HTTP_TRANSPORT)
+          .useValue(transport),
+    ],
   ])('sends through an app’s own transport given by %s', async (_how, build) => {
     const provider = await FakeProvider.start();
     const seen: TokenHttpRequest[] = [];
@@ -96,9 +119,15 @@ describe('choosing the transport', () => {
     try {
       const manager = moduleRef.get(FlowManagerRegistry).get('fake');
       const { url } = await manager.createAuthorizationUrl('ada');
-      await expect(manager.handleCallback('ada', await provider.authorize(url))).resolves.toMatchObject({ tokens: { accessToken: expect.stringMatching(/^access-/) } });
+      await expect(manager.handleCallback('ada', await provider.authorize(url))).resolves.toMatchObject({
+        tokens: { accessToken: expect.stringMatching(/^access-/) },
+      });
       expect(seen).toHaveLength(1);
-      expect(seen[0]).toMatchObject({ url: `${provider.url}/oauth/token`, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, maxResponseBytes: 1024 * 1024 });
+      expect(seen[0]).toMatchObject({
+        url: `${provider.url}/oauth/token`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        maxResponseBytes: 1024 * 1024,
+      });
       expect(seen[0]!.body).toContain('grant_type=authorization_code');
     } finally {
       await moduleRef.close();
@@ -119,7 +148,11 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env, options, expec
       saved[name] = process.env[name];
       process.env[name] = value;
     }
-    const moduleOptions: AuthCodeFlowModuleOptions = { providers: { fake: fakeClientOptions(provider) }, httpTimeoutMs: 400, ...options };
+    const moduleOptions: AuthCodeFlowModuleOptions = {
+      providers: { fake: fakeClientOptions(provider) },
+      httpTimeoutMs: 400,
+      ...options,
+    };
     moduleRef = await compileWith(moduleOptions);
     manager = moduleRef.get(FlowManagerRegistry).get('fake');
   });
@@ -137,7 +170,8 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env, options, expec
     const { url } = await manager.createAuthorizationUrl('ada');
     return manager.handleCallback('ada', await provider.authorize(url));
   };
-  const reply = (handler: (res: ServerResponse) => void) => provider.on('POST', '/oauth/token', (_request, res) => handler(res));
+  const reply = (handler: (res: ServerResponse) => void) =>
+    provider.on('POST', '/oauth/token', (_request, res) => handler(res));
 
   it('is the transport the module chose', () => {
     expect(moduleRef.get(TOKEN_HTTP_TRANSPORT)).toBeInstanceOf(expected);
@@ -159,11 +193,23 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env, options, expec
 
   it('reads gzip, deflate and brotli bodies', async () => {
     const body = (token: string) => `{"access_token":"${token}","token_type":"bearer"}`;
-    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(gzipSync(body('zipped'))));
+    reply((res) =>
+      res
+        .writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' })
+        .end(gzipSync(body('zipped'))),
+    );
     await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: 'zipped' } });
-    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'deflate' }).end(deflateSync(body('deflated'))));
+    reply((res) =>
+      res
+        .writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'deflate' })
+        .end(deflateSync(body('deflated'))),
+    );
     await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: 'deflated' } });
-    reply((res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'br' }).end(brotliCompressSync(body('brotli'))));
+    reply((res) =>
+      res
+        .writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'br' })
+        .end(brotliCompressSync(body('brotli'))),
+    );
     await expect(exchange()).resolves.toMatchObject({ tokens: { accessToken: 'brotli' } });
   });
 
@@ -214,13 +260,16 @@ const retiredDecoders = new WeakSet<Readable>();
  */
 function instrumentDecoders(): { emitted: Map<Readable, number>; restore(): void } {
   const samples = [zlib.createGunzip(), zlib.createInflate(), zlib.createUnzip(), zlib.createBrotliDecompress()];
-  const prototypes = samples.map((sample) => Object.getPrototypeOf(sample) as { emit: (event: string | symbol, ...args: unknown[]) => boolean });
+  const prototypes = samples.map(
+    (sample) => Object.getPrototypeOf(sample) as { emit: (event: string | symbol, ...args: unknown[]) => boolean },
+  );
   samples.forEach((sample) => sample.destroy());
   const emitted = new Map<Readable, number>();
   for (const prototype of prototypes) {
     const inherited = prototype.emit;
     prototype.emit = function (this: Readable, event: string | symbol, ...args: unknown[]) {
-      if (event === 'data' && !retiredDecoders.has(this)) emitted.set(this, (emitted.get(this) ?? 0) + (args[0] as Buffer).length);
+      if (event === 'data' && !retiredDecoders.has(this))
+        emitted.set(this, (emitted.get(this) ?? 0) + (args[0] as Buffer).length);
       return inherited.call(this, event, ...args);
     };
   }
@@ -254,25 +303,36 @@ describe('a compression bomb', () => {
   afterAll(() => provider.close());
 
   describe.each(transports)('through %s', (name, create) => {
-    it.each(Object.keys(bombs))('of %s fails as response_too_large, and its decoder is destroyed having emitted at most the cap and a chunk', async (encoding) => {
-      provider.on('POST', '/bomb', (_request, res) => res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding }).end(bombs[encoding]));
-      const transport = create();
-      const decoders = instrumentDecoders();
-      try {
-        const failure = await transport
-          .post({ url: `${provider.url}/bomb`, headers: { 'Content-Type': 'application/json' }, body: '{}', timeoutMs: 10_000, maxResponseBytes: CAP })
-          .catch((caught: unknown) => caught);
-        expect(failure).toMatchObject({ name: 'TokenHttpFailure', kind: 'response_too_large' });
-        expect(decoders.emitted.size).toBe(1);
-        const [[decoder]] = [...decoders.emitted];
-        // Destroyed by the time the failure is reported: nothing more is inflated.
-        if (name === 'node-http') expect(decoder.destroyed).toBe(true);
-        if (!decoder.closed) await once(decoder, 'close');
-        expect(decoders.emitted.get(decoder)).toBeLessThanOrEqual(CAP + 64 * 1024);
-      } finally {
-        decoders.restore();
-        transport.onModuleDestroy?.();
-      }
-    });
+    it.each(Object.keys(bombs))(
+      'of %s fails as response_too_large, and its decoder is destroyed having emitted at most the cap and a chunk',
+      async (encoding) => {
+        provider.on('POST', '/bomb', (_request, res) =>
+          res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': encoding }).end(bombs[encoding]),
+        );
+        const transport = create();
+        const decoders = instrumentDecoders();
+        try {
+          const failure = await transport
+            .post({
+              url: `${provider.url}/bomb`,
+              headers: { 'Content-Type': 'application/json' },
+              body: '{}',
+              timeoutMs: 10_000,
+              maxResponseBytes: CAP,
+            })
+            .catch((caught: unknown) => caught);
+          expect(failure).toMatchObject({ name: 'TokenHttpFailure', kind: 'response_too_large' });
+          expect(decoders.emitted.size).toBe(1);
+          const [[decoder]] = [...decoders.emitted];
+          // Destroyed by the time the failure is reported: nothing more is inflated.
+          if (name === 'node-http') expect(decoder.destroyed).toBe(true);
+          if (!decoder.closed) await once(decoder, 'close');
+          expect(decoders.emitted.get(decoder)).toBeLessThanOrEqual(CAP + 64 * 1024);
+        } finally {
+          decoders.restore();
+          transport.onModuleDestroy?.();
+        }
+      },
+    );
   });
 });

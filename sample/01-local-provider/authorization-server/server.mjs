@@ -58,7 +58,10 @@ function readClients() {
     // The variable holds client secrets: say what is wrong, never what it holds.
     fail('CLIENTS is not valid JSON');
   }
-  if (!Array.isArray(clients) || !clients.every((c) => c !== null && typeof c === 'object' && typeof c.client_id === 'string')) {
+  if (
+    !Array.isArray(clients) ||
+    !clients.every((c) => c !== null && typeof c === 'object' && typeof c.client_id === 'string')
+  ) {
     fail('CLIENTS must be a JSON array of client metadata objects, each with a client_id');
   }
   return clients;
@@ -68,7 +71,13 @@ function readClients() {
 // oidc-provider's default adapter is an LRU of 1,000 entries, which load tests overflow. This one is a Map;
 // expired entries are dropped when read and by a periodic sweep.
 
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
 const entries = new Map(); // `${model}:${id}` -> { payload, expiresAt }
 const sessionUids = new Map(); // session uid -> session id
 const userCodes = new Map(); // user code -> device code id
@@ -218,7 +227,10 @@ ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 }
 
 function consentPage(uid, clientId, accountId, scopes) {
-  const items = scopes.length > 0 ? scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('\n') : '<li>No scopes</li>';
+  const items =
+    scopes.length > 0
+      ? scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join('\n')
+      : '<li>No scopes</li>';
   return `<h1>Allow access?</h1>
 <p>Signed in as <strong>${escapeHtml(accountId)}</strong>.</p>
 <p>The application <code>${escapeHtml(clientId)}</code> asks for these scopes:</p>
@@ -287,7 +299,10 @@ function configuration(clients) {
         async postLogoutSuccessSource(ctx) {
           ctx.type = 'html';
           ctx.set(PAGE_HEADERS);
-          ctx.body = page('Signed out', messagePage('Signed out', 'You have signed out of the local authorization server.'));
+          ctx.body = page(
+            'Signed out',
+            messagePage('Signed out', 'You have signed out of the local authorization server.'),
+          );
         },
       },
     },
@@ -322,7 +337,10 @@ function configuration(clients) {
 // ---- login and consent -----------------------------------------------------------------------------
 
 async function readForm(req) {
-  const type = String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   const chunks = [];
   let size = 0;
   for await (const chunk of req) {
@@ -343,7 +361,8 @@ async function saveConsent(provider, details) {
   if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
   if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
   if (missingResourceScopes) {
-    for (const [indicator, scopes] of Object.entries(missingResourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
+    for (const [indicator, scopes] of Object.entries(missingResourceScopes))
+      grant.addResourceScope(indicator, scopes.join(' '));
   }
   const savedId = await grant.save();
   return grantId ? {} : { grantId: savedId };
@@ -368,42 +387,80 @@ async function handleInteraction(provider, req, res) {
     details = await provider.interactionDetails(req, res);
   } catch (error) {
     if (error instanceof errors.SessionNotFound) {
-      sendPage(res, 400, 'Sign-in expired', messagePage('Sign-in expired', 'This sign-in request has expired or was started in another browser. Start again from the application.'));
+      sendPage(
+        res,
+        400,
+        'Sign-in expired',
+        messagePage(
+          'Sign-in expired',
+          'This sign-in request has expired or was started in another browser. Start again from the application.',
+        ),
+      );
       return true;
     }
     throw error;
   }
   if (details.uid !== uid) {
-    sendPage(res, 400, 'Sign-in expired', messagePage('Sign-in expired', 'This is not the current sign-in request. Start again from the application.'));
+    sendPage(
+      res,
+      400,
+      'Sign-in expired',
+      messagePage('Sign-in expired', 'This is not the current sign-in request. Start again from the application.'),
+    );
     return true;
   }
   const prompt = details.prompt.name;
   const clientId = details.params.client_id;
 
   if (action === undefined) {
-    if (prompt === 'login') return sendPage(res, 200, 'Sign in to the local authorization server', loginPage(uid, clientId)), true;
+    if (prompt === 'login')
+      return (sendPage(res, 200, 'Sign in to the local authorization server', loginPage(uid, clientId)), true);
     if (prompt === 'consent') {
-      const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
-      return sendPage(res, 200, 'Allow access', consentPage(uid, clientId, details.session?.accountId ?? '', scopes)), true;
+      const scopes = String(details.params.scope ?? '')
+        .split(' ')
+        .filter(Boolean);
+      return (
+        sendPage(res, 200, 'Allow access', consentPage(uid, clientId, details.session?.accountId ?? '', scopes)),
+        true
+      );
     }
-    sendPage(res, 400, 'Unsupported request', messagePage('Unsupported request', 'This server only handles sign-in and consent.'));
+    sendPage(
+      res,
+      400,
+      'Unsupported request',
+      messagePage('Unsupported request', 'This server only handles sign-in and consent.'),
+    );
     return true;
   }
 
   const form = await readForm(req);
   if (!form || action !== prompt) {
-    sendPage(res, 400, 'Bad request', messagePage('Bad request', 'The form does not match the current step of the sign-in. Start again from the application.'));
+    sendPage(
+      res,
+      400,
+      'Bad request',
+      messagePage(
+        'Bad request',
+        'The form does not match the current step of the sign-in. Start again from the application.',
+      ),
+    );
     return true;
   }
 
   if (action === 'login') {
     const username = (form.get('username') ?? '').trim();
     if (username === '' || username.length > MAX_USERNAME_LENGTH) {
-      const error = username === '' ? 'Enter a user name.' : `A user name has at most ${MAX_USERNAME_LENGTH} characters.`;
+      const error =
+        username === '' ? 'Enter a user name.' : `A user name has at most ${MAX_USERNAME_LENGTH} characters.`;
       sendPage(res, 400, 'Sign in to the local authorization server', loginPage(uid, clientId, { error }));
       return true;
     }
-    await provider.interactionFinished(req, res, { login: { accountId: username } }, { mergeWithLastSubmission: false });
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: username } },
+      { mergeWithLastSubmission: false },
+    );
     return true;
   }
 
@@ -480,7 +537,9 @@ for (const { client_id: clientId } of clients) {
     await provider.Client.find(clientId);
   } catch (error) {
     // The description names the faulty property, never its value.
-    fail(`client ${JSON.stringify(clientId)} has invalid metadata: ${error?.error_description ?? error?.message ?? error}`);
+    fail(
+      `client ${JSON.stringify(clientId)} has invalid metadata: ${error?.error_description ?? error?.message ?? error}`,
+    );
   }
 }
 const providerCallback = provider.callback();
@@ -491,8 +550,16 @@ handler = (req, res) => {
       if (!handled) providerCallback(req, res);
     })
     .catch((error) => {
-      process.stderr.write(`local authorization server: interaction failed: ${error?.name ?? 'Error'}: ${error?.message ?? ''}\n`);
-      if (!res.headersSent) sendPage(res, 500, 'Error', messagePage('Something went wrong', 'The sign-in could not be completed. Start again from the application.'));
+      process.stderr.write(
+        `local authorization server: interaction failed: ${error?.name ?? 'Error'}: ${error?.message ?? ''}\n`,
+      );
+      if (!res.headersSent)
+        sendPage(
+          res,
+          500,
+          'Error',
+          messagePage('Something went wrong', 'The sign-in could not be completed. Start again from the application.'),
+        );
       else res.destroy();
     });
 };

@@ -2,7 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { AuthCodeFlowModule, getFlowManagerToken, type FlowManager, type FlowManagerOptions } from '../../../lib/index.js';
+import {
+  AuthCodeFlowModule,
+  getFlowManagerToken,
+  type FlowManager,
+  type FlowManagerOptions,
+} from '../../../lib/index.js';
 import { followAuthorization } from '../../support/follow-authorization.js';
 
 /** A reply of the fake token endpoint: an object is sent as JSON, a string as is. */
@@ -97,7 +102,8 @@ export class PresetFake {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const url = new URL(req.url ?? '/', this.url);
     try {
-      if (req.method === 'GET' && url.pathname === this.spec.authorizePath) return this.authorizeEndpoint(url.searchParams, res);
+      if (req.method === 'GET' && url.pathname === this.spec.authorizePath)
+        return this.authorizeEndpoint(url.searchParams, res);
       if (req.method === 'POST' && url.pathname === this.spec.tokenPath) {
         return this.tokenEndpoint(url.pathname, req.headers, Buffer.concat(chunks).toString('utf8'), res);
       }
@@ -109,11 +115,20 @@ export class PresetFake {
 
   private authorizeEndpoint(q: URLSearchParams, res: ServerResponse): void {
     this.authorizeQueries.push(q);
-    if (q.get('client_id') !== this.clientId || q.get('redirect_uri') !== REDIRECT_URI || q.get('response_type') !== 'code') {
-      return send(res, { status: 400, body: 'unknown client, redirect_uri or response_type', contentType: 'text/plain' });
+    if (
+      q.get('client_id') !== this.clientId ||
+      q.get('redirect_uri') !== REDIRECT_URI ||
+      q.get('response_type') !== 'code'
+    ) {
+      return send(res, {
+        status: 400,
+        body: 'unknown client, redirect_uri or response_type',
+        contentType: 'text/plain',
+      });
     }
     const challenge = q.get('code_challenge') ?? undefined;
-    if (challenge !== undefined && q.get('code_challenge_method') !== 'S256') return send(res, { status: 400, body: 'S256 only', contentType: 'text/plain' });
+    if (challenge !== undefined && q.get('code_challenge_method') !== 'S256')
+      return send(res, { status: 400, body: 'S256 only', contentType: 'text/plain' });
     const redirect = new URL(REDIRECT_URI);
     if (this.spec.pkce === 'required' && challenge === undefined) {
       redirect.searchParams.set('error', 'invalid_request');
@@ -130,15 +145,24 @@ export class PresetFake {
 
   private tokenEndpoint(path: string, headers: IncomingMessage['headers'], body: string, res: ServerResponse): void {
     const contentType = String(headers['content-type'] ?? '');
-    const params = contentType.startsWith('application/json') ? stringFields(JSON.parse(body)) : Object.fromEntries(new URLSearchParams(body));
+    const params = contentType.startsWith('application/json')
+      ? stringFields(JSON.parse(body))
+      : Object.fromEntries(new URLSearchParams(body));
     this.tokenRequests.push({ path, headers, contentType, params });
     const error = (kind: ErrorKind, description: string) =>
-      send(res, this.spec.error?.(kind, description) ?? { status: kind === 'invalid_client' ? 401 : 400, body: { error: kind, error_description: description } });
+      send(
+        res,
+        this.spec.error?.(kind, description) ?? {
+          status: kind === 'invalid_client' ? 401 : 400,
+          body: { error: kind, error_description: description },
+        },
+      );
 
     const expectedBody = this.spec.requestBody ?? 'application/x-www-form-urlencoded';
     if (!contentType.startsWith(expectedBody)) return error('invalid_request', `the body must be ${expectedBody}`);
     if (!this.authenticated(headers, params)) return error('invalid_client', 'client authentication failed');
-    if (this.spec.pkce === 'rejected' && params.code_verifier !== undefined) return error('invalid_client', 'Client authentication failed');
+    if (this.spec.pkce === 'rejected' && params.code_verifier !== undefined)
+      return error('invalid_client', 'Client authentication failed');
 
     if (params.grant_type === 'refresh_token') {
       if (!this.refreshTokens.has(params.refresh_token ?? '')) return error('invalid_grant', 'unknown refresh token');
@@ -150,7 +174,9 @@ export class PresetFake {
     issued.used = true;
     if (params.redirect_uri !== REDIRECT_URI) return error('invalid_grant', 'redirect_uri mismatch');
     if (issued.challenge !== undefined) {
-      const computed = createHash('sha256').update(params.code_verifier ?? '').digest('base64url');
+      const computed = createHash('sha256')
+        .update(params.code_verifier ?? '')
+        .digest('base64url');
       if (computed !== issued.challenge) return error('invalid_grant', 'PKCE verification failed');
     } else if (params.code_verifier !== undefined && this.spec.pkce !== 'supported') {
       return error('invalid_request', 'unexpected code_verifier');
@@ -166,7 +192,10 @@ export class PresetFake {
         if (!header?.startsWith('Basic ') || params.client_secret !== undefined) return false;
         const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
-        return formDecode(decoded.slice(0, colon)) === this.clientId && formDecode(decoded.slice(colon + 1)) === this.clientSecret;
+        return (
+          formDecode(decoded.slice(0, colon)) === this.clientId &&
+          formDecode(decoded.slice(colon + 1)) === this.clientSecret
+        );
       }
       case 'client_secret_post':
         return header === undefined && params.client_id === this.clientId && params.client_secret === this.clientSecret;
@@ -179,7 +208,10 @@ export class PresetFake {
 export function send(res: ServerResponse, reply: Reply): void {
   const isText = typeof reply.body === 'string';
   res
-    .writeHead(reply.status ?? 200, { 'Content-Type': reply.contentType ?? (isText ? 'text/plain' : 'application/json; charset=utf-8'), 'Cache-Control': 'no-store' })
+    .writeHead(reply.status ?? 200, {
+      'Content-Type': reply.contentType ?? (isText ? 'text/plain' : 'application/json; charset=utf-8'),
+      'Cache-Control': 'no-store',
+    })
     .end(isText ? (reply.body as string) : JSON.stringify(reply.body));
 }
 
@@ -193,7 +225,10 @@ function stringFields(value: unknown): Record<string, string> {
 }
 
 /** The real module with one provider configured from a preset; returns its flow manager. */
-export async function moduleWith(name: string, options: FlowManagerOptions): Promise<{ moduleRef: TestingModule; manager: FlowManager }> {
+export async function moduleWith(
+  name: string,
+  options: FlowManagerOptions,
+): Promise<{ moduleRef: TestingModule; manager: FlowManager }> {
   const moduleRef = await Test.createTestingModule({
     imports: [AuthCodeFlowModule.forRoot({ providers: { [name]: options }, routes: false })],
   }).compile();
@@ -202,7 +237,11 @@ export async function moduleWith(name: string, options: FlowManagerOptions): Pro
 }
 
 /** createAuthorizationUrl, then the fake's consent; returns the authorization URL and the callback query. */
-export async function authorize(manager: FlowManager, fake: PresetFake, user = 'ada'): Promise<{ url: URL; callback: URLSearchParams }> {
+export async function authorize(
+  manager: FlowManager,
+  fake: PresetFake,
+  user = 'ada',
+): Promise<{ url: URL; callback: URLSearchParams }> {
   const { url } = await manager.createAuthorizationUrl(user);
   return { url: new URL(url), callback: await fake.authorize(url) };
 }
