@@ -7,11 +7,11 @@ import { InMemoryStateStore } from '../stores/in-memory-state.store.js';
 import { InMemoryTokenStore } from '../stores/in-memory-token.store.js';
 import { FlowManager } from './flow-manager.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 // RFC 9207 §2.4 over every `iss` value: without a configured issuer an `iss` is refused unless the app opted
 // out; with one, only that exact string passes. A refused callback never reaches the token endpoint.
 
-const NUM_RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 200;
 const ISSUER = 'https://idp.example';
 
 const provider: FlowManagerOptions = {
@@ -78,7 +78,7 @@ describe('the callback issuer check (RFC 9207)', () => {
         expect(result).toMatchObject({ reason: 'issuer_unexpected' });
         expect(tokenRequests()).toBe(0);
       }),
-      { seed: 42, numRuns: NUM_RUNS },
+      propertyRuns(200),
     );
   });
 
@@ -96,7 +96,7 @@ describe('the callback issuer check (RFC 9207)', () => {
           expect(tokenRequests()).toBe(before);
         }
       }),
-      { seed: 42, numRuns: NUM_RUNS },
+      propertyRuns(200),
     );
     await expect(callbackWith(manager, ISSUER, 'code')).resolves.toBe('accepted');
   });
@@ -108,7 +108,7 @@ describe('the callback issuer check (RFC 9207)', () => {
         expect(await callbackWith(manager, iss, 'code')).toBe('accepted');
         expect(await callbackWith(manager, iss, 'error')).toBeInstanceOf(AuthorizationError);
       }),
-      { seed: 42, numRuns: Math.ceil(NUM_RUNS / 2) },
+      propertyRuns(100),
     );
   });
 

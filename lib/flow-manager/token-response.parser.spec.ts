@@ -9,11 +9,12 @@ import {
   SAFE_ERROR_CODE,
 } from '../auth-code-flow.constants.js';
 import { TokenEndpointError, TokenRequestError } from '../auth-code-flow.errors.js';
-import { TOKEN_ENDPOINT_FAILED, TOKEN_REQUEST_REJECTED, TOKEN_RESPONSE_PROBLEM } from '../auth-code-flow.messages.js';
 import { InMemoryTokenStore } from '../stores/in-memory-token.store.js';
 import type { TokenHttpResponse } from '../interfaces/token-http-transport.interface.js';
 import { parseTokenResponseBody } from './token-response-body.parser.js';
 import { parseTokenResponse } from './token-response.parser.js';
+import { allowedTokenResponseMessages } from '../../test/support/token-response-messages.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const ok = (body: unknown, contentType = 'application/json'): TokenHttpResponse => ({
   status: 200,
@@ -29,33 +30,6 @@ function thrown(fn: () => unknown): unknown {
     return error;
   }
   throw new Error('nothing was thrown');
-}
-
-const runs = (numRuns: number) => ({ seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : numRuns });
-
-/**
- * Every message the parser may build for `operation` and `status`: each of our reasons, with each argument
- * it can take. A message outside this set quotes something that is not ours.
- */
-function allowedMessages(operation: string, status: number): Set<string> {
-  const args: unknown[] = [
-    status,
-    MAX_TOKEN_RESPONSE_DEPTH,
-    MAX_TOKEN_RESPONSE_VALUES,
-    MAX_TOKEN_RESPONSE_KEY_LENGTH,
-    'expires_in',
-    'expires',
-    'refresh_token',
-    'scope',
-    'id_token',
-  ];
-  const reasons = Object.values(TOKEN_RESPONSE_PROBLEM).flatMap((problem) =>
-    typeof problem === 'function' ? args.map((arg) => (problem as (value: unknown) => string)(arg)) : [problem],
-  );
-  return new Set([
-    TOKEN_REQUEST_REJECTED(operation, status),
-    ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED(operation, reason)),
-  ]);
 }
 
 describe('token response parsing', () => {
@@ -294,7 +268,7 @@ describe('expires and expires_in', () => {
           expect(() => new Date(tokens.expiresAt!).toISOString()).not.toThrow();
         },
       ),
-      runs(2000),
+      propertyRuns(2000),
     );
   });
 });
@@ -420,7 +394,7 @@ describe("the provider's error text", () => {
           }
           expect(error instanceof TokenRequestError || error instanceof TokenEndpointError).toBe(true);
           const { message } = error as Error;
-          const allowed = allowedMessages(operation, status);
+          const allowed = allowedTokenResponseMessages(operation, status);
           expect(allowed).toContain(message);
           for (const value of providerStrings) {
             if (value.trim().length >= 8 && ![...allowed].some((ours) => ours.includes(value)))
@@ -435,7 +409,7 @@ describe("the provider's error text", () => {
           }
         },
       ),
-      runs(500),
+      propertyRuns(500),
     );
   });
 });
@@ -551,7 +525,7 @@ describe('bounds on raw', () => {
         }
         expect(({} as { admin?: unknown }).admin).toBeUndefined();
       }),
-      runs(500),
+      propertyRuns(500),
     );
   });
 });

@@ -12,13 +12,13 @@ import {
   type PresentedBinding,
 } from './browser-binding.js';
 import { MAX_BINDING_VALUES } from '../auth-code-flow.constants.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const ID = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
 const V1 = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const V2 = 'Bq2Tnb6Y0PQAqO1BRc8j5ywB_qXn2Hxw0fTUmHZDs2c';
 const V3 = 'x_HEeu8tnqUUh4XdeOlbcOrl3uvZoIE4NbtNIVLfBZ4';
 const PART = /^[A-Za-z0-9_-]{43}$/;
-const runs = (numRuns: number) => ({ seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : numRuns });
 
 describe('browser binding cookie', () => {
   const plain = bindingCookieFor('http://127.0.0.1:3000/oauth/github/callback', 'oauth', 600);
@@ -52,7 +52,7 @@ describe('browser binding cookie', () => {
         expect(bindingCookieName(a)).toMatch(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/);
         expect(bindingCookieName(a) === bindingCookieName(b)).toBe(a === b);
       }),
-      runs(500),
+      propertyRuns(500),
     );
     expect(bindingCookieName('odd path/ü')).toMatch(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/);
   });
@@ -147,7 +147,7 @@ describe('browser binding cookie', () => {
           expect(readBinding(`a=b; ${written}; c=d`, cookie)).toEqual(expected);
         }
       }),
-      runs(300),
+      propertyRuns(300),
     );
   });
 
@@ -227,7 +227,7 @@ describe('browser binding cookie', () => {
             expect(read.cookies).toBe(count === 0 ? 'none' : count === 1 ? 'one' : 'several');
           },
         ),
-        runs(2000),
+        propertyRuns(2000),
       );
     }
   });
@@ -296,7 +296,7 @@ describe('browser binding cookie', () => {
           expect(work(text)).toBeLessThanOrEqual(8 * text.length + 16);
         },
       ),
-      runs(500),
+      propertyRuns(500),
     );
   });
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { AuthCodeFlowGuard } from '../http/auth-code-flow.guard.js';
 import { defaultResolveUser, registrationProblems, resolveOptions } from './resolve-options.util.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const github = {
   baseUri: 'https://github.com',
@@ -345,7 +346,7 @@ describe('resolveOptions', () => {
             ]);
           },
         ),
-        { seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 200 },
+        propertyRuns(200),
       );
     });
   });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
 import { InMemoryStateStore } from './in-memory-state.store.js';
 import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const record = (user: string, owner?: string): PendingAuthorization => ({
   provider: 'p',
@@ -240,7 +241,7 @@ describe('InMemoryStateStore', () => {
         }
         store.close();
       }),
-      { seed: 42, numRuns: Number(process.env.FC_RUNS ?? 200) },
+      propertyRuns(200),
     );
   });
 

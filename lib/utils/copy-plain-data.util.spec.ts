@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { copyPlainData } from './copy-plain-data.util.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 describe('copyPlainData', () => {
   it('copies nested objects and arrays, so changing the copy leaves the original alone', () => {
@@ -89,7 +90,7 @@ describe('copyPlainData', () => {
         expect(ownEntries(copy)).toEqual(ownEntries(value));
         for (const prototype of prototypes(copy)) expect([Object.prototype, Array.prototype]).toContain(prototype);
       }),
-      { seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 300 },
+      propertyRuns(300),
     );
   });
 });

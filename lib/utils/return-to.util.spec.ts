@@ -1,12 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { MAX_RETURN_TO_LENGTH } from '../auth-code-flow.constants.js';
-import {
-  propertyParameters,
-  redirectTargetArbitrary,
-  resolvedOrigin,
-} from '../../test/support/redirect-arbitraries.js';
+import { redirectTargetArbitrary, resolvedOrigin } from '../../test/support/redirect-arbitraries.js';
 import { sanitizeReturnTo } from './return-to.util.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 const APP = 'https://app.example';
 const CALLBACK = `${APP}/oauth/github/callback`;
@@ -67,7 +64,7 @@ describe('sanitizeReturnTo', () => {
         // Stable: what is stored is already in its final form.
         expect(sanitizeReturnTo(location)).toBe(location);
       }),
-      propertyParameters(20_000),
+      propertyRuns(20_000),
     );
   });
 });

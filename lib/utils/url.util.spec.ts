@@ -1,10 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  propertyParameters,
-  redirectTargetArbitrary,
-  resolvedOrigin,
-} from '../../test/support/redirect-arbitraries.js';
+import { redirectTargetArbitrary, resolvedOrigin } from '../../test/support/redirect-arbitraries.js';
 import {
   appendQuery,
   formEncode,
@@ -17,6 +13,7 @@ import {
   sameOriginPath,
   trimSlashes,
 } from './url.util.js';
+import { propertyRuns } from '../../test/support/property-runs.js';
 
 describe('url utilities', () => {
   it('appends paths to the base URI as the Python auth-code-flow package does, keeping a path prefix', () => {
@@ -138,7 +135,7 @@ describe('sameOriginPath (configured redirects and returnTo)', () => {
         expect(resolvedOrigin(path, 'https://app.example/oauth/x/callback')).toBe('https://app.example');
         expect(sameOriginPath(path)).toBe(path);
       }),
-      propertyParameters(20_000),
+      propertyRuns(20_000),
     );
   });
 });

@@ -6,10 +6,10 @@ import { FakeProvider } from '../support/fake-provider.js';
 import { PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
 import { CookieJar } from '../support/local-authorization-server.js';
 import { fakeClientOptions } from '../support/testing-module.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 const PART = /^[A-Za-z0-9_-]{43}$/;
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
-const runs = (numRuns: number) => ({ seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : numRuns });
 
 /** One browser: a cookie jar (names, paths, Max-Age) in front of fetch, following no redirect. */
 class Browser {
@@ -152,7 +152,7 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
         expect(sha256(minted)).toBe(binding);
         expect(sent).not.toContain(minted);
       }),
-      runs(40),
+      propertyRuns(40),
     );
   });
 
@@ -324,7 +324,7 @@ describe.each(PLATFORMS)('browser binding through the routes on %s', (platform) 
         }
         expect(tokenRequests() - tokensBefore).toBe(succeeded);
       }),
-      runs(30),
+      propertyRuns(30),
     );
   });
 });

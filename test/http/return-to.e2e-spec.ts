@@ -4,8 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fc from 'fast-check';
 import { FakeProvider } from '../support/fake-provider.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
-import { propertyParameters, redirectTargetArbitrary, resolvedOrigin } from '../support/redirect-arbitraries.js';
+import { redirectTargetArbitrary, resolvedOrigin } from '../support/redirect-arbitraries.js';
 import { fakeClientOptions } from '../support/testing-module.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 /** A `returnTo` query value: an attack string percent-encoded, or arbitrary bytes (also invalid UTF-8). */
 const returnToQuery: fc.Arbitrary<string> = fc.oneof(
@@ -73,7 +74,7 @@ describe.each(PLATFORMS)('returnTo through the routes on %s', (platform) => {
         expect(location.startsWith('/')).toBe(true);
         expect(resolvedOrigin(location, `${running!.url}/oauth/fake/callback`)).toBe(origin);
       }),
-      propertyParameters(150),
+      propertyRuns(150),
     );
   }, 60_000);
 });

@@ -5,43 +5,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fc from 'fast-check';
 import type { ServerResponse } from 'node:http';
 import { TOKEN_STORE, type TokensEvent, type TokenStore } from '../../lib/index.js';
-import {
-  MAX_TOKEN_RESPONSE_DEPTH,
-  MAX_TOKEN_RESPONSE_KEY_LENGTH,
-  MAX_TOKEN_RESPONSE_VALUES,
-} from '../../lib/auth-code-flow.constants.js';
-import {
-  TOKEN_ENDPOINT_FAILED,
-  TOKEN_REQUEST_REJECTED,
-  TOKEN_RESPONSE_PROBLEM,
-} from '../../lib/auth-code-flow.messages.js';
+import { MAX_TOKEN_RESPONSE_DEPTH } from '../../lib/auth-code-flow.constants.js';
 import { FakeProvider, json } from '../support/fake-provider.js';
 import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
 import { CLIENT_SECRET, fakeClientOptions } from '../support/testing-module.js';
-
-const runs = (numRuns: number) => ({ seed: 42, numRuns: process.env.FC_RUNS ? Number(process.env.FC_RUNS) : numRuns });
-
-/** Every message the callback may answer for a token endpoint's answer with `status`: our words only. */
-function allowedMessages(status: number): Set<string> {
-  const args: unknown[] = [
-    status,
-    MAX_TOKEN_RESPONSE_DEPTH,
-    MAX_TOKEN_RESPONSE_VALUES,
-    MAX_TOKEN_RESPONSE_KEY_LENGTH,
-    'expires_in',
-    'expires',
-    'refresh_token',
-    'scope',
-    'id_token',
-  ];
-  const reasons = Object.values(TOKEN_RESPONSE_PROBLEM).flatMap((problem) =>
-    typeof problem === 'function' ? args.map((arg) => (problem as (value: unknown) => string)(arg)) : [problem],
-  );
-  return new Set([
-    TOKEN_REQUEST_REJECTED('token', status),
-    ...reasons.map((reason) => TOKEN_ENDPOINT_FAILED('token', reason)),
-  ]);
-}
+import { allowedTokenResponseMessages } from '../support/token-response-messages.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 describe.each(PLATFORMS)('the callback route and hostile token responses on %s', (platform) => {
   let provider: FakeProvider;
@@ -122,7 +91,7 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
         const answered = JSON.parse(raw) as { statusCode: number; error: string; message: string };
         expect(answered.statusCode).toBe(502);
         expect(['token_request_error', 'token_endpoint_error']).toContain(answered.error);
-        const allowed = allowedMessages(status);
+        const allowed = allowedTokenResponseMessages('token', status);
         expect(allowed).toContain(answered.message);
         for (const value of strings) {
           if (value.trim().length >= 8 && ![...allowed].some((ours) => ours.includes(value)))
@@ -130,7 +99,7 @@ describe.each(PLATFORMS)('the callback route and hostile token responses on %s',
         }
         expect(raw).not.toMatch(/[\r\n]/);
       }),
-      runs(25),
+      propertyRuns(25),
     );
   });
 

@@ -9,10 +9,10 @@ import {
   noticeSentence,
 } from '../../sample/01-local-provider/notices.js';
 import { describeExpiry, renderPage } from '../../sample/01-local-provider/page.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MINUTE = 60_000;
-const RUNS = Number(process.env.FC_RUNS ?? 1000);
 const PROTOTYPE_NAMES = ['toString', '__proto__', 'constructor', 'hasOwnProperty'];
 
 describe('describeExpiry', () => {
@@ -54,7 +54,7 @@ describe('failure notices', () => {
         );
         expect(fromCookie === undefined || fromCookie === 'unknown' || NOTICE_CODES.includes(fromCookie)).toBe(true);
       }),
-      { seed: 42, numRuns: RUNS },
+      propertyRuns(1000),
     );
   });
 

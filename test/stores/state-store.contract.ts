@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import type { PendingAuthorization, StateStore } from '../../lib/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 export interface StateStoreUnderTest {
   store: StateStore;
@@ -231,7 +232,7 @@ export function describeStateStoreContract(label: string, setup: () => Promise<S
               for (const state of states.slice(-max)) expect(alive.has(state)).toBe(!consumed.has(state));
             }
           }),
-          { seed: 42, numRuns: Number(process.env.FC_RUNS ?? 20) },
+          propertyRuns(20),
         );
         expect(runsPastQuota).toBeGreaterThan(0);
       }, 60_000);

@@ -1,11 +1,5 @@
 import fc from 'fast-check';
 
-/** fast-check parameters: a fixed seed by default (CI), more runs with FC_RUNS (e.g. FC_RUNS=100000). */
-export function propertyParameters(numRuns: number): fc.Parameters<unknown> {
-  const runs = Number(process.env.FC_RUNS);
-  return Number.isSafeInteger(runs) && runs > 0 ? { numRuns: runs } : { numRuns, seed: 42 };
-}
-
 /**
  * The pieces an attacker builds redirect targets from: slashes and backslashes in every spelling
  * (percent-encoded once and twice, fullwidth, ideographic), dot segments and their encodings, the
