@@ -17,6 +17,8 @@ const LAYERS = [
   ['lib/options'],
   // Presets build provider options with the option checks; nothing in lib/ but the index imports them.
   ['lib/providers'],
+  // Provider metadata (discovery): fetched through the transport, checked with the option validators.
+  ['lib/discovery'],
   ['lib/flow-manager'],
   ['lib/http'],
   [

@@ -64,3 +64,11 @@ export const RESERVED_AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
  * `AuthCodeFlowGuard` itself): the option checks sit in a layer below the guard and cannot import it.
  */
 export const AUTH_CODE_FLOW_GUARD_BASE: unique symbol = Symbol('AuthCodeFlowGuard');
+
+/** Provider metadata (discovery) is kept this long when its answer has no `Cache-Control: max-age`. */
+export const DISCOVERY_DEFAULT_TTL_SECONDS = 4 * 60 * 60;
+/** The bounds a metadata answer's `max-age` is held within. */
+export const DISCOVERY_MIN_TTL_SECONDS = 60;
+export const DISCOVERY_MAX_TTL_SECONDS = 24 * 60 * 60;
+/** After a failed discovery, flows fail at once with the same error for this long, then the next one retries. */
+export const DISCOVERY_FAILURE_BACKOFF_MS = 1000;

@@ -164,3 +164,18 @@ export class InvalidArgumentError extends TypeError {
     this.name = 'InvalidArgumentError';
   }
 }
+
+export type DiscoveryFailureReason = 'unreachable' | 'timeout' | 'http_status' | 'invalid_metadata' | 'issuer_mismatch';
+
+/**
+ * The provider's metadata (OpenID Connect Discovery 1.0, RFC 8414) could not be loaded or was refused: the
+ * flow that needed it stops before anything is sent to the provider. The next flow tries again.
+ */
+export class DiscoveryError extends AuthCodeFlowError {
+  constructor(
+    readonly reason: DiscoveryFailureReason,
+    message: string,
+  ) {
+    super('discovery_failed', message);
+  }
+}

@@ -73,3 +73,7 @@ export const HTTP_SERVICE_PEERS_MISSING = (proxyVariable: string | undefined) =>
     ? `tokenTransport is unset and ${proxyVariable} is set, so token requests go through 'http-service', which needs the peer ` +
       "dependencies @nestjs/axios and axios: install them, or set tokenTransport: 'node-http' to send token requests directly"
     : "tokenTransport 'http-service' needs the peer dependencies @nestjs/axios and axios: install them (npm install @nestjs/axios axios)";
+/** `issuer` is configuration; `detail` names a rule or a field, never the provider's text. */
+export const DISCOVERY_FAILED = (issuer: string, detail: string) =>
+  `The metadata of issuer ${issuer} could not be used: ${detail}.`;
+export const PUBLIC_DISCOVERY_FAILED = "The provider's configuration could not be loaded; try again shortly.";

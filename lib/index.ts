@@ -31,6 +31,7 @@ export type { TokenSet } from './interfaces/token-set.interface.js';
 export { TOKEN_HTTP_TRANSPORT } from './auth-code-flow.constants.js';
 export { TokenHttpFailure, type TokenHttpFailureKind } from './transport/token-http-failure.js';
 export type {
+  TokenHttpGetRequest,
   TokenHttpRequest,
   TokenHttpResponse,
   TokenHttpTransport,
@@ -49,6 +50,7 @@ export {
   AuthCodeFlowConfigError,
   AuthCodeFlowError,
   AuthorizationError,
+  DiscoveryError,
   InvalidArgumentError,
   InvalidCallbackError,
   InvalidStateError,
@@ -57,6 +59,7 @@ export {
   TokenEndpointError,
   TokenRequestError,
   UnknownProviderError,
+  type DiscoveryFailureReason,
   type InvalidArgumentCode,
   type InvalidCallbackReason,
   type InvalidStateReason,

@@ -23,20 +23,19 @@ import type { PendingAuthorization } from '../interfaces/state-store.interface.j
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
-import { AuthorizationUrlBuilder, assertNoReservedParams } from './authorization-url.js';
+import { assertNoReservedParams } from './authorization-url.js';
 import { matchingBinding } from './browser-binding-hash.js';
 import { checkIssuer } from './check-issuer.js';
 import { parseCallbackParams } from './callback-params.js';
 import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 import type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
 import { newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
+import { ProviderEndpoints } from './provider-endpoints.js';
 import { bodyEncodingOf } from './token-endpoint.client.js';
-import { TokenGrants } from './token-grants.js';
 import { TokenRefresher } from './token-refresh.js';
 import { revokeToken } from './token-revocation.js';
 
 export type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
-
 export type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
 
 /**
@@ -44,17 +43,16 @@ export type { FlowManagerDependencies } from './flow-manager-dependencies.interf
  * the resulting tokens. One instance per configured provider; inject it with `@InjectFlowManager(name)`.
  */
 export class FlowManager {
-  private readonly authorizationUrls: AuthorizationUrlBuilder;
+  /** Static endpoints at once (no await); a discovering provider's once its metadata is loaded. */
+  private readonly endpoints: ProviderEndpoints;
   private readonly refresher: TokenRefresher;
-  private readonly grants: TokenGrants;
 
   constructor(
     readonly name: string,
     private readonly config: ResolvedProviderConfig,
     private readonly deps: FlowManagerDependencies,
   ) {
-    this.authorizationUrls = new AuthorizationUrlBuilder(config);
-    this.grants = new TokenGrants(config, deps.tokenClient, deps.httpTimeoutMs);
+    this.endpoints = new ProviderEndpoints(config, deps.tokenClient, deps.httpTimeoutMs);
     this.refresher = new TokenRefresher({
       provider: name,
       tokenStore: deps.tokenStore,
@@ -93,16 +91,15 @@ export class FlowManager {
    * scope, state and the S256 challenge of the state's verifier, then the configured and given extras.
    */
   async getAuthorizationEndpoint(state: string, params?: Record<string, string>): Promise<string> {
+    const parts = this.endpoints.ready() ?? (await this.endpoints.load());
     const record = await this.deps.stateStore.peek(state);
     if (!record || record.provider !== this.name) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
-    return this.authorizationUrls.build(state, record, params);
+    return parts.authorizationUrls.build(state, record, params);
   }
 
   /**
    * Exchanges `code` for tokens. The state is consumed first: an unknown, expired, used or other user's
-   * state throws `InvalidStateError` and no request is sent. The tokens are stored for `user`.
-   *
-   * A state bound to a browser (one started by the built-in routes, or by `createAuthorizationUrl` with a
+   * state throws `InvalidStateError` and no request is sent. The tokens are stored for `user`. A state bound to a browser (one started by the built-in routes, or by `createAuthorizationUrl` with a
    * `browserBinding`) is refused with `InvalidStateError('wrong_browser')`: this call has no binding to check,
    * and redeeming it anyway would undo the binding. The state is spent all the same, and no request is sent.
    */
@@ -116,10 +113,11 @@ export class FlowManager {
       throw new InvalidStateError('missing', CALLBACK_PARAM_MISSING('state'));
     if (typeof code !== 'string' || code === '')
       throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_NOT_STRING('code'));
+    const parts = this.endpoints.ready() ?? (await this.endpoints.load());
     const record = await this.consumeState(state, user);
     if (record.browserBinding !== undefined) throw new InvalidStateError('wrong_browser', STATE_BINDING_UNCHECKABLE);
     const bodyEncoding = options.postFormData === undefined ? undefined : bodyEncodingOf(options.postFormData);
-    const tokens = await this.grants.exchangeCode(code, record.codeVerifier, bodyEncoding);
+    const tokens = await parts.grants.exchangeCode(code, record.codeVerifier, bodyEncoding);
     await this.keepTokens(user, tokens);
     return tokens;
   }
@@ -132,6 +130,7 @@ export class FlowManager {
     options: CreateAuthorizationUrlOptions = {},
   ): Promise<{ url: string; state: string }> {
     if (options.params) assertNoReservedParams(options.params);
+    const parts = this.endpoints.ready() ?? (await this.endpoints.load());
     const state = this.makeState();
     const record = await this.savePending(state, {
       user,
@@ -139,7 +138,7 @@ export class FlowManager {
       browserBinding: options.browserBinding === undefined ? undefined : sha256Base64url(options.browserBinding),
       browserId: options.browserId,
     });
-    return { url: this.authorizationUrls.build(state, record, options.params), state };
+    return { url: parts.authorizationUrls.build(state, record, options.params), state };
   }
 
   /**
@@ -156,6 +155,7 @@ export class FlowManager {
     options: HandleCallbackOptions = {},
   ): Promise<{ tokens: TokenSet; returnTo?: string }> {
     const params = parseCallbackParams(query);
+    const parts = this.endpoints.ready() ?? (await this.endpoints.load());
     let spent: string | undefined;
     const record = await this.consumeState(params.state, user, (consumed) => {
       spent = matchingBinding(consumed.browserBinding, options.browserBinding);
@@ -170,7 +170,7 @@ export class FlowManager {
           : STATE_WRONG_BROWSER;
       throw new InvalidStateError('wrong_browser', message);
     }
-    checkIssuer(this.config, params.iss);
+    checkIssuer(parts.config, params.iss);
     if (params.error !== undefined) {
       throw new AuthorizationError(
         params.error,
@@ -181,7 +181,7 @@ export class FlowManager {
     }
     if (params.code === undefined || params.code === '')
       throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
-    const tokens = await this.grants.exchangeCode(params.code, record.codeVerifier);
+    const tokens = await parts.grants.exchangeCode(params.code, record.codeVerifier);
     await this.keepTokens(user, tokens);
     return { tokens, returnTo: record.returnTo };
   }
@@ -192,7 +192,7 @@ export class FlowManager {
   async refreshAccessToken(refreshToken: string): Promise<TokenSet> {
     if (typeof refreshToken !== 'string') throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', REFRESH_TOKEN_INVALID);
     if (refreshToken === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', REFRESH_TOKEN_INVALID);
-    return this.grants.refresh(refreshToken);
+    return (this.endpoints.ready() ?? (await this.endpoints.load())).grants.refresh(refreshToken);
   }
 
   /**
@@ -207,9 +207,10 @@ export class FlowManager {
   async revokeTokens(user: string): Promise<void> {
     const stored = await this.deps.tokenStore.get(this.name, user);
     if (!stored) return;
-    const { revocationEndpoint } = this.config;
+    const { config } = this.endpoints.ready() ?? (await this.endpoints.load());
+    const { revocationEndpoint } = config;
     if (revocationEndpoint) {
-      await revokeToken({ ...this.config, revocationEndpoint }, this.deps.tokenClient, stored, this.deps.httpTimeoutMs);
+      await revokeToken({ ...config, revocationEndpoint }, this.deps.tokenClient, stored, this.deps.httpTimeoutMs);
     }
     await this.deps.tokenStore.delete(this.name, user);
   }

@@ -45,7 +45,8 @@ const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
  * provably never left is retried.
  */
 export class TokenEndpointClient {
-  constructor(private readonly transport: TokenHttpTransport) {}
+  /** The module's transport; discovery GETs metadata through it too. */
+  constructor(readonly transport: TokenHttpTransport) {}
 
   async post(request: TokenEndpointRequest): Promise<TokenHttpResponse> {
     const deadline = Date.now() + request.timeoutMs;

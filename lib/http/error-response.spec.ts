@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  DiscoveryError,
   StateStoreFullError,
   StoreUnavailableError,
   TokenEndpointError,
@@ -9,6 +10,17 @@ import {
 import { toFlowErrorBody } from './error-response.js';
 
 describe('toFlowErrorBody', () => {
+  it('answers a discovery failure with 503 discovery_failed and a fixed sentence', () => {
+    const body = toFlowErrorBody(
+      new DiscoveryError('unreachable', 'The metadata of issuer https://idp could not be used.'),
+    );
+    expect(body).toEqual({
+      statusCode: 503,
+      error: 'discovery_failed',
+      message: "The provider's configuration could not be loaded; try again shortly.",
+    });
+  });
+
   it('answers store failures with the stable code and a fixed sentence, never the store wording', () => {
     const redis = new StoreUnavailableError(
       'RedisStateStore: "save" failed: Redis could not be reached (ioredis gave up retrying).',

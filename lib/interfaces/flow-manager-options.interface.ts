@@ -2,12 +2,18 @@ export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'n
 
 /** One OAuth provider: the Python `auth-code-flow` package's attributes, camelCased, plus what RFC 9700 asks of a client. */
 export interface FlowManagerOptions {
-  /** Base URL the relative paths are appended to, e.g. `https://stackoverflow.com`. */
-  baseUri: string;
-  /** Authorization endpoint: a path appended to `baseUri`, or an absolute URL. */
-  authorizationPath: string;
-  /** Token endpoint: a path appended to `baseUri`, or an absolute URL. */
-  accessTokenPath: string;
+  /** Base URL the relative paths are appended to, e.g. `https://stackoverflow.com`. Optional with discovery. */
+  baseUri?: string;
+  /** Authorization endpoint: a path appended to `baseUri`, or an absolute URL. Optional with discovery. */
+  authorizationPath?: string;
+  /** Token endpoint: a path appended to `baseUri`, or an absolute URL. Optional with discovery. */
+  accessTokenPath?: string;
+  /**
+   * Load the missing endpoints from the issuer's metadata (OpenID Connect Discovery 1.0, RFC 8414), on the
+   * first flow that needs them. Explicit paths override the metadata.
+   * @default true when `issuer` is set and `authorizationPath` or `accessTokenPath` is missing
+   */
+  discovery?: boolean;
   clientId: string;
   /** Absent for a public client. */
   clientSecret?: string;

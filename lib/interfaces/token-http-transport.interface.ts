@@ -23,6 +23,16 @@ export interface TokenHttpResponse {
    */
   retryAfter?: string;
   body: string;
+  /** The `Cache-Control` header, if any; read for metadata (GET) only. */
+  cacheControl?: string;
+}
+
+/** One GET of public metadata (discovery): no body, no credential, with the same bounds as a POST. */
+export interface TokenHttpGetRequest {
+  url: string;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  maxResponseBytes: number;
 }
 
 /**
@@ -35,4 +45,9 @@ export interface TokenHttpResponse {
  */
 export interface TokenHttpTransport {
   post(request: TokenHttpRequest): Promise<TokenHttpResponse>;
+  /**
+   * One GET, with the same rules as `post` (no redirect followed, both bounds honoured). Needed only by
+   * providers that use discovery; a custom transport without it cannot serve them.
+   */
+  get?(request: TokenHttpGetRequest): Promise<TokenHttpResponse>;
 }

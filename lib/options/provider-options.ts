@@ -1,7 +1,7 @@
 import { DEFAULT_SCOPE_DELIMITER, RESERVED_AUTHORIZATION_PARAMS } from '../auth-code-flow.constants.js';
 import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { isRecord } from '../utils/is-record.util.js';
-import { resolveEndpoint } from '../utils/url.util.js';
+import { isAbsoluteUrl, resolveEndpoint } from '../utils/url.util.js';
 import type { ResolvedProviderConfig } from './resolved-options.interface.js';
 import {
   endpointUrl,
@@ -36,6 +36,7 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
   normalizeTokenResponse: true,
   allowInsecureRequests: true,
   tokenRequestHeaders: true,
+  discovery: true,
 });
 
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
@@ -64,9 +65,27 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   unknownKeys(raw, PROVIDER_KEYS, `${at}.`, problems);
   const allowInsecure = optionalBoolean(raw.allowInsecureRequests, `${at}.allowInsecureRequests`, problems) ?? false;
 
-  const baseUri = endpointUrl(raw.baseUri, `${at}.baseUri`, allowInsecure, problems);
-  const authorizationPath = requiredString(raw.authorizationPath, `${at}.authorizationPath`, problems);
-  const accessTokenPath = requiredString(raw.accessTokenPath, `${at}.accessTokenPath`, problems);
+  const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
+  const discoveryOption = optionalBoolean(raw.discovery, `${at}.discovery`, problems);
+  const missingPaths = (['authorizationPath', 'accessTokenPath'] as const).filter((key) => raw[key] === undefined);
+  const discovery = issuer !== undefined && missingPaths.length > 0 && discoveryOption !== false;
+  if (discoveryOption === true && issuer === undefined) problems.push(`${at}.discovery needs ${at}.issuer`);
+  if (discoveryOption === false && issuer !== undefined) {
+    for (const key of missingPaths) problems.push(`${at}.${key} is required when ${at}.discovery is false`);
+  }
+  if (discovery && issuer !== undefined) endpointUrl(issuer, `${at}.issuer`, allowInsecure, problems);
+  const needsBase =
+    !discovery ||
+    (['authorizationPath', 'accessTokenPath', 'revocationPath'] as const).some(
+      (key) => typeof raw[key] === 'string' && !isAbsoluteUrl(raw[key]),
+    );
+  const baseUri =
+    needsBase || raw.baseUri !== undefined
+      ? endpointUrl(raw.baseUri, `${at}.baseUri`, allowInsecure, problems)
+      : undefined;
+  const pathOption = discovery || (discoveryOption === false && issuer !== undefined) ? optionalString : requiredString;
+  const authorizationPath = pathOption(raw.authorizationPath, `${at}.authorizationPath`, problems);
+  const accessTokenPath = pathOption(raw.accessTokenPath, `${at}.accessTokenPath`, problems);
   const revocationPath = optionalString(raw.revocationPath, `${at}.revocationPath`, problems);
   const clientId = requiredString(raw.clientId, `${at}.clientId`, problems);
   const clientSecret = optionalString(raw.clientSecret, `${at}.clientSecret`, problems);
@@ -80,7 +99,6 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   const scope = scopeValue(raw.scope, `${at}.scope`, scopeDelimiter, problems);
   const pkce = optionalBoolean(raw.pkce, `${at}.pkce`, problems) ?? true;
   const postFormData = optionalBoolean(raw.postFormData, `${at}.postFormData`, problems) ?? true;
-  const issuer = optionalString(raw.issuer, `${at}.issuer`, problems);
   const requireIssuerParameter =
     optionalBoolean(raw.requireIssuerParameter, `${at}.requireIssuerParameter`, problems) ?? false;
   if (requireIssuerParameter && issuer === undefined) problems.push(`${at}.requireIssuerParameter needs ${at}.issuer`);
@@ -129,8 +147,8 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   );
 
   const endpoint = (path: string | undefined, field: string) => {
-    if (baseUri === undefined || path === undefined) return undefined;
-    return endpointUrl(resolveEndpoint(baseUri, path), `${at}.${field}`, allowInsecure, problems);
+    if (path === undefined || (baseUri === undefined && !isAbsoluteUrl(path))) return undefined;
+    return endpointUrl(resolveEndpoint(baseUri ?? '', path), `${at}.${field}`, allowInsecure, problems);
   };
   const authorizationEndpoint = endpoint(authorizationPath, 'authorizationPath');
   const tokenEndpoint = endpoint(accessTokenPath, 'accessTokenPath');
@@ -139,8 +157,16 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   if (problems.length > before) return undefined;
   return {
     name,
-    authorizationEndpoint: authorizationEndpoint!,
-    tokenEndpoint: tokenEndpoint!,
+    authorizationEndpoint: authorizationEndpoint ?? '',
+    tokenEndpoint: tokenEndpoint ?? '',
+    ...(discovery
+      ? {
+          discovery: {
+            requireIssuerParameterSet: raw.requireIssuerParameter !== undefined,
+            allowInsecureRequests: allowInsecure,
+          },
+        }
+      : {}),
     revocationEndpoint,
     clientId: clientId!,
     clientSecret,

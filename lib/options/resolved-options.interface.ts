@@ -12,8 +12,16 @@ import type { TokenHttpTransport } from '../interfaces/token-http-transport.inte
 /** One provider's options after validation, with defaults applied and endpoints resolved. */
 export interface ResolvedProviderConfig {
   name: string;
+  /** `''` while a discovering provider's metadata has not filled it (see `discovery`). */
   authorizationEndpoint: string;
+  /** `''` while a discovering provider's metadata has not filled it (see `discovery`). */
   tokenEndpoint: string;
+  /**
+   * Set when the endpoints missing from the options come from the issuer's metadata; then `issuer` is set.
+   * `requireIssuerParameterSet`: `requireIssuerParameter` was configured, so the metadata does not change it;
+   * `allowInsecureRequests`: the metadata's endpoints are checked as configured ones would be.
+   */
+  discovery?: { requireIssuerParameterSet: boolean; allowInsecureRequests: boolean };
   revocationEndpoint?: string;
   clientId: string;
   clientSecret?: string;

@@ -85,8 +85,9 @@ export function applyPreset<T extends PresetOptions>(
   const merged = { ...defaults } as FlowManagerOptions;
   if (typeof overrides.baseUri === 'string') {
     // Split-host providers: keep each endpoint's path, on the caller's base.
-    merged.authorizationPath = pathOnly(merged.authorizationPath);
-    merged.accessTokenPath = pathOnly(merged.accessTokenPath);
+    // Presets always name both endpoints (they keep static endpoints, see the README's Discovery).
+    merged.authorizationPath = pathOnly(merged.authorizationPath!);
+    merged.accessTokenPath = pathOnly(merged.accessTokenPath!);
     if (merged.revocationPath !== undefined) merged.revocationPath = pathOnly(merged.revocationPath);
   }
   Object.assign(merged, overrides);

@@ -2,6 +2,7 @@
 // this transport is chosen (see token-transport.factory.ts).
 import type { AxiosError, AxiosRequestConfig, AxiosResponse } from 'axios';
 import type {
+  TokenHttpGetRequest,
   TokenHttpRequest,
   TokenHttpResponse,
   TokenHttpTransport,
@@ -28,17 +29,30 @@ export interface HttpServiceLike {
 export class HttpServiceTokenTransport implements TokenHttpTransport {
   constructor(private readonly http: HttpServiceLike) {}
 
-  async post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
+  post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
+    return this.send('POST', request, request.body);
+  }
+
+  /** A GET of public metadata, with the same bounds and no redirect followed. */
+  get(request: TokenHttpGetRequest): Promise<TokenHttpResponse> {
+    return this.send('GET', request, undefined);
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    request: TokenHttpGetRequest,
+    data: string | undefined,
+  ): Promise<TokenHttpResponse> {
     // axios's `timeout` bounds only the socket's idle time; the signal bounds a slow-dripping body too.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
     let response: AxiosResponse<string>;
     try {
       const config: AxiosRequestConfig<string> = {
-        method: 'POST',
+        method,
         url: request.url,
         headers: request.headers,
-        data: request.body,
+        data,
         responseType: 'text',
         transformResponse: [(data: unknown) => data],
         validateStatus: () => true,
@@ -56,7 +70,9 @@ export class HttpServiceTokenTransport implements TokenHttpTransport {
       clearTimeout(timer);
     }
     const retryAfter = response.headers['retry-after'];
+    const cacheControl = method === 'GET' ? response.headers['cache-control'] : undefined;
     return {
+      ...(typeof cacheControl === 'string' ? { cacheControl } : {}),
       status: response.status,
       contentType: String(response.headers['content-type'] ?? ''),
       ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
@@ -66,7 +82,7 @@ export class HttpServiceTokenTransport implements TokenHttpTransport {
 }
 
 /** The axios error is not kept, not even as `cause`: its `config` holds the request body. */
-function failureOf(error: unknown, request: TokenHttpRequest): TokenHttpFailure {
+function failureOf(error: unknown, request: TokenHttpGetRequest): TokenHttpFailure {
   if (!isAxiosError(error))
     return new TokenHttpFailure(
       'network',

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type {
+  TokenHttpGetRequest,
   TokenHttpRequest,
   TokenHttpResponse,
   TokenHttpTransport,
@@ -36,11 +37,22 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
   private readonly httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
 
   post(request: TokenHttpRequest): Promise<TokenHttpResponse> {
+    const headers = { ...request.headers, 'Content-Length': Buffer.byteLength(request.body) };
+    return this.send('POST', request, headers, request.body);
+  }
+
+  /** A GET of public metadata, with the same bounds and no redirect followed. */
+  get(request: TokenHttpGetRequest): Promise<TokenHttpResponse> {
+    return this.send('GET', request, request.headers, undefined);
+  }
+
+  private send(
+    method: 'GET' | 'POST',
+    request: TokenHttpGetRequest,
+    headers: Record<string, string | number>,
+    body: string | undefined,
+  ): Promise<TokenHttpResponse> {
     const endpoint = this.endpoint(request.url);
-    const headers: Record<string, string | number> = {
-      ...request.headers,
-      'Content-Length': Buffer.byteLength(request.body),
-    };
     return new Promise((resolve, reject) => {
       let settled = false;
       let response: { res: IncomingMessage; stream: Readable; onData: (chunk: Buffer) => void } | undefined;
@@ -83,6 +95,8 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
           };
           const retryAfter = res.headers['retry-after'];
           if (retryAfter !== undefined) answer.retryAfter = retryAfter;
+          const cacheControl = res.headers['cache-control'];
+          if (method === 'GET' && cacheControl !== undefined) answer.cacheControl = cacheControl;
           resolve(answer);
         });
         // A connection cut mid-body errors the response (ECONNRESET); a bad compressed body errors the decoder.
@@ -100,7 +114,7 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
               hostname: endpoint.hostname,
               port: endpoint.port,
               path: endpoint.path,
-              method: 'POST',
+              method,
               headers,
               agent: this.httpsAgent,
             },
@@ -111,7 +125,7 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
               hostname: endpoint.hostname,
               port: endpoint.port,
               path: endpoint.path,
-              method: 'POST',
+              method,
               headers,
               agent: this.httpAgent,
             },
@@ -125,7 +139,8 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
         fail('network', error.code, `network error ${error.code ?? 'without a code'}`),
       );
       // A string body leaves Node free to send it in one write with the headers; a Buffer takes two.
-      req.end(request.body, 'utf8');
+      if (body === undefined) req.end();
+      else req.end(body, 'utf8');
     });
   }
 

@@ -1,0 +1,84 @@
+import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
+import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
+import { ProviderMetadataCache } from '../discovery/provider-metadata.cache.js';
+import type { ProviderMetadata } from '../discovery/provider-metadata.js';
+import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
+import { AuthorizationUrlBuilder } from './authorization-url.js';
+import type { TokenEndpointClient } from './token-endpoint.client.js';
+import { TokenGrants } from './token-grants.js';
+
+/** What a flow needs of a provider's endpoints: the configuration with every endpoint filled, and its builders. */
+export interface ProviderParts {
+  config: ResolvedProviderConfig;
+  authorizationUrls: AuthorizationUrlBuilder;
+  grants: TokenGrants;
+  /** The discovered metadata, for a provider that uses discovery. */
+  metadata?: ProviderMetadata;
+}
+
+/**
+ * A provider's endpoints: built once for a statically configured provider (returned as they are, no promise),
+ * and from its metadata for one that uses discovery, rebuilt when the cached metadata is replaced.
+ */
+export class ProviderEndpoints {
+  private parts: ProviderParts | undefined;
+  private readonly metadata: ProviderMetadataCache | undefined;
+
+  constructor(
+    private readonly config: ResolvedProviderConfig,
+    private readonly tokenClient: TokenEndpointClient,
+    private readonly timeoutMs: number,
+  ) {
+    if (config.discovery === undefined || config.issuer === undefined) {
+      this.parts = this.build(config);
+      return;
+    }
+    if (typeof tokenClient.transport.get !== 'function') {
+      const problem = `providers.${config.name} uses discovery, which needs a token transport with a get method`;
+      throw new AuthCodeFlowConfigError([problem], INVALID_OPTIONS([problem]));
+    }
+    this.metadata = new ProviderMetadataCache(tokenClient.transport, {
+      issuer: config.issuer,
+      allowInsecure: config.discovery.allowInsecureRequests,
+      timeoutMs,
+    });
+  }
+
+  /** The parts when they are built and fresh (always, for a static provider), else undefined: then {@link load}. */
+  ready(): ProviderParts | undefined {
+    const parts = this.parts;
+    if (this.metadata === undefined) return parts;
+    const fresh = this.metadata.fresh();
+    if (fresh === undefined) return undefined;
+    return parts?.metadata === fresh ? parts : (this.parts = this.fromMetadata(fresh));
+  }
+
+  /** Loads the metadata (shared by concurrent callers) and builds the parts from it; throws `DiscoveryError`. */
+  async load(): Promise<ProviderParts> {
+    const metadata = await this.metadata!.load();
+    return this.parts?.metadata === metadata ? this.parts : (this.parts = this.fromMetadata(metadata));
+  }
+
+  /** Explicit options win over the metadata; its RFC 9207 flag turns `requireIssuerParameter` on unless it was configured. */
+  private fromMetadata(metadata: ProviderMetadata): ProviderParts {
+    const { config } = this;
+    const merged: ResolvedProviderConfig = {
+      ...config,
+      authorizationEndpoint: config.authorizationEndpoint || metadata.authorizationEndpoint,
+      tokenEndpoint: config.tokenEndpoint || metadata.tokenEndpoint,
+      revocationEndpoint: config.revocationEndpoint ?? metadata.revocationEndpoint,
+      requireIssuerParameter: config.discovery?.requireIssuerParameterSet
+        ? config.requireIssuerParameter
+        : metadata.authorizationResponseIssParameterSupported,
+    };
+    return { ...this.build(merged), metadata };
+  }
+
+  private build(config: ResolvedProviderConfig): ProviderParts {
+    return {
+      config,
+      authorizationUrls: new AuthorizationUrlBuilder(config),
+      grants: new TokenGrants(config, this.tokenClient, this.timeoutMs),
+    };
+  }
+}
