@@ -19,6 +19,8 @@ const LAYERS = [
   ['lib/providers'],
   // Provider metadata (discovery): fetched through the transport, checked with the option validators.
   ['lib/discovery'],
+  // ID tokens (OpenID Connect Core §3.1.3.7): the JWKS fetched through the transport, checked with jose.
+  ['lib/id-token'],
   ['lib/flow-manager'],
   ['lib/http'],
   [

@@ -57,6 +57,7 @@ export const RESERVED_AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
   'state',
   'code_challenge',
   'code_challenge_method',
+  'nonce',
 ]);
 
 /**
@@ -72,3 +73,6 @@ export const DISCOVERY_MIN_TTL_SECONDS = 60;
 export const DISCOVERY_MAX_TTL_SECONDS = 24 * 60 * 60;
 /** After a failed discovery, flows fail at once with the same error for this long, then the next one retries. */
 export const DISCOVERY_FAILURE_BACKOFF_MS = 1000;
+
+/** Default leeway for the `exp`, `iat` and `nbf` of ID tokens. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 60;

@@ -179,3 +179,65 @@ export class DiscoveryError extends AuthCodeFlowError {
     super('discovery_failed', message);
   }
 }
+
+export type IdTokenValidationReason =
+  /** The scope includes `openid` but the token response has no `id_token` (OpenID Connect Core §3.1.3.3). */
+  | 'missing_id_token'
+  /** Not a compact JWS with a JSON payload, or a required claim (`iss`, `sub`, `aud`, `exp`, `iat`) missing or mistyped. */
+  | 'malformed'
+  /** `alg` is `none` or outside the provider's allow-list. */
+  | 'unsupported_algorithm'
+  | 'invalid_signature'
+  /** No key of the provider's JWKS matches the token's header, even after one refetch. */
+  | 'unknown_key'
+  /** The provider's JWKS could not be fetched or parsed in time. */
+  | 'jwks_unavailable'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  /** Several audiences and no `azp`, or an `azp` that is not the client id. */
+  | 'azp_mismatch'
+  | 'expired'
+  /** `iat` lies in the future beyond the clock tolerance. */
+  | 'issued_in_future'
+  /** `nbf` lies in the future beyond the clock tolerance. */
+  | 'not_yet_valid'
+  | 'nonce_missing'
+  | 'nonce_mismatch'
+  | 'at_hash_mismatch'
+  /** A refreshed ID token's `sub` is not the original one's (OpenID Connect Core §12.2). */
+  | 'subject_mismatch';
+
+/**
+ * The provider's ID token was missing or failed validation (OpenID Connect Core §3.1.3.7): no tokens were
+ * stored or handed to `onTokens`. Neither the message nor any property holds the token or its claims.
+ */
+export class IdTokenValidationError extends AuthCodeFlowError {
+  constructor(
+    readonly reason: IdTokenValidationReason,
+    message: string,
+  ) {
+    super('invalid_id_token', message);
+  }
+}
+
+/** The user has no stored tokens for the provider: connect them first (the authorize route). */
+export class NotConnectedError extends AuthCodeFlowError {
+  constructor(
+    readonly provider: string,
+    readonly user: string,
+    message: string,
+  ) {
+    super('not_connected', message);
+  }
+}
+
+/** The provider has no such endpoint: neither the options nor its metadata name one. */
+export class EndpointNotConfiguredError extends AuthCodeFlowError {
+  constructor(
+    readonly provider: string,
+    readonly endpoint: 'userinfo' | 'end_session' | 'jwks',
+    message: string,
+  ) {
+    super('endpoint_not_configured', message);
+  }
+}

@@ -77,3 +77,10 @@ export const HTTP_SERVICE_PEERS_MISSING = (proxyVariable: string | undefined) =>
 export const DISCOVERY_FAILED = (issuer: string, detail: string) =>
   `The metadata of issuer ${issuer} could not be used: ${detail}.`;
 export const PUBLIC_DISCOVERY_FAILED = "The provider's configuration could not be loaded; try again shortly.";
+/** `detail` names a rule or a claim, never a claim's value or the token. */
+export const ID_TOKEN_INVALID = (provider: string, detail: string) =>
+  `The ID token from provider ${provider} was refused: ${detail}.`;
+export const NOT_CONNECTED = (provider: string) =>
+  `The user has no tokens for provider ${provider}: connect the account first.`;
+export const ENDPOINT_NOT_CONFIGURED = (provider: string, endpoint: string) =>
+  `Provider ${provider} has no ${endpoint} endpoint: set it in the options, or use an issuer whose metadata names one.`;

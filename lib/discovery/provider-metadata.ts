@@ -14,6 +14,8 @@ export interface ProviderMetadata {
   pushedAuthorizationRequestEndpoint?: string;
   endSessionEndpoint?: string;
   authorizationResponseIssParameterSupported: boolean;
+  /** `id_token_signing_alg_values_supported`, its string entries; absent when the metadata has none. */
+  idTokenSigningAlgValuesSupported?: string[];
 }
 
 const OPTIONAL_ENDPOINTS = {
@@ -57,6 +59,8 @@ export function parseProviderMetadata(body: string, issuer: string, allowInsecur
     const url = endpointUrl(document[field], field, allowInsecure, problems);
     if (url !== undefined) metadata[key as keyof typeof OPTIONAL_ENDPOINTS] = url;
   }
+  const algs = document.id_token_signing_alg_values_supported;
+  if (Array.isArray(algs)) metadata.idTokenSigningAlgValuesSupported = algs.filter((a) => typeof a === 'string');
   if (problems.length > 0) {
     // The problems name fields and rules only (`token_endpoint must use https …`), never the values.
     throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(issuer, problems.join('; ')));

@@ -67,6 +67,9 @@ export class ProviderEndpoints {
       authorizationEndpoint: config.authorizationEndpoint || metadata.authorizationEndpoint,
       tokenEndpoint: config.tokenEndpoint || metadata.tokenEndpoint,
       revocationEndpoint: config.revocationEndpoint ?? metadata.revocationEndpoint,
+      jwksUri: config.jwksUri ?? metadata.jwksUri,
+      userinfoEndpoint: config.userinfoEndpoint ?? metadata.userinfoEndpoint,
+      endSessionEndpoint: config.endSessionEndpoint ?? metadata.endSessionEndpoint,
       requireIssuerParameter: config.discovery?.requireIssuerParameterSet
         ? config.requireIssuerParameter
         : metadata.authorizationResponseIssParameterSupported,

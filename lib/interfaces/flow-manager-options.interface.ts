@@ -61,6 +61,29 @@ export interface FlowManagerOptions {
   /** Token revocation endpoint (RFC 7009): a path appended to `baseUri`, or an absolute URL. */
   revocationPath?: string;
   /**
+   * The provider's JWK Set (OpenID Connect Core §10.1.1), against which ID tokens are verified: a path appended
+   * to `baseUri`, or an absolute URL. With discovery it comes from the metadata's `jwks_uri`.
+   */
+  jwksPath?: string;
+  /** The UserInfo endpoint (OpenID Connect Core §5.3), for `getUserInfo`. With discovery: the metadata's. */
+  userInfoPath?: string;
+  /** The end-session endpoint (OpenID Connect RP-Initiated Logout 1.0), for `getEndSessionUrl`. With discovery: the metadata's. */
+  endSessionPath?: string;
+  /**
+   * The `alg` values an ID token may be signed with. `none` is never accepted; an HMAC algorithm (`HS256`,
+   * verified with the client secret) only when listed here and a `clientSecret` is set.
+   * @default ['RS256'] plus the asymmetric algorithms of the metadata's `id_token_signing_alg_values_supported`
+   */
+  idTokenSigningAlgorithms?: string[];
+  /**
+   * The `iss` an ID token must carry, when it differs from `issuer` or no `issuer` is set: for Entra ID's
+   * multi-tenant endpoints, `https://login.microsoftonline.com/{tenantid}/v2.0`, where `{tenantid}` stands for
+   * the token's own `tid` claim. @default issuer
+   */
+  idTokenIssuer?: string;
+  /** Leeway for the `exp`, `iat` and `nbf` of ID tokens, for clocks that drift. @default 60 */
+  clockToleranceSeconds?: number;
+  /**
    * Adapts a provider's token response to RFC 6749 §5.1 before it is validated, e.g. a scope array or an
    * error object (a missing `token_type` and an `expires` field need none). Presets set it; it receives the
    * parsed body and returns the body to validate, which becomes `raw`. If it throws, the exchange fails with

@@ -11,6 +11,11 @@ export interface TokenSet {
   scope?: string;
   idToken?: string;
   /**
+   * The validated claims of `idToken` (OpenID Connect Core §3.1.3.7), set when the provider's scope includes
+   * `openid`. A refresh response without an ID token keeps the previous token and claims.
+   */
+  idTokenClaims?: Record<string, unknown>;
+  /**
    * The whole parsed token response (JSON or form-encoded), as `normalizeTokenResponse` returned it when
    * there is one: plain data at most 32 levels deep, without `__proto__` members.
    */

@@ -3,6 +3,7 @@ import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-ma
 import { isRecord } from '../utils/is-record.util.js';
 import { isAbsoluteUrl, resolveEndpoint } from '../utils/url.util.js';
 import type { ResolvedProviderConfig } from './resolved-options.interface.js';
+import { resolveIdTokenOptions } from './id-token-options.js';
 import {
   endpointUrl,
   knownKeys,
@@ -33,6 +34,12 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
   requireIssuerParameter: true,
   allowUnverifiedIssuer: true,
   revocationPath: true,
+  jwksPath: true,
+  userInfoPath: true,
+  endSessionPath: true,
+  idTokenSigningAlgorithms: true,
+  idTokenIssuer: true,
+  clockToleranceSeconds: true,
   normalizeTokenResponse: true,
   allowInsecureRequests: true,
   tokenRequestHeaders: true,
@@ -52,6 +59,8 @@ const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
   'connection',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Endpoints that are optional, and that discovery fills when they are not configured. */
+const OPTIONAL_PATHS = ['revocationPath', 'jwksPath', 'userInfoPath', 'endSessionPath'] as const;
 const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
 
 /** One provider's options (`providers.{name}`) checked, with the defaults applied and the endpoints resolved. */
@@ -76,7 +85,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   if (discovery && issuer !== undefined) endpointUrl(issuer, `${at}.issuer`, allowInsecure, problems);
   const needsBase =
     !discovery ||
-    (['authorizationPath', 'accessTokenPath', 'revocationPath'] as const).some(
+    [...OPTIONAL_PATHS, 'authorizationPath', 'accessTokenPath'].some(
       (key) => typeof raw[key] === 'string' && !isAbsoluteUrl(raw[key]),
     );
   const baseUri =
@@ -86,7 +95,6 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   const pathOption = discovery || (discoveryOption === false && issuer !== undefined) ? optionalString : requiredString;
   const authorizationPath = pathOption(raw.authorizationPath, `${at}.authorizationPath`, problems);
   const accessTokenPath = pathOption(raw.accessTokenPath, `${at}.accessTokenPath`, problems);
-  const revocationPath = optionalString(raw.revocationPath, `${at}.revocationPath`, problems);
   const clientId = requiredString(raw.clientId, `${at}.clientId`, problems);
   const clientSecret = optionalString(raw.clientSecret, `${at}.clientSecret`, problems);
   const redirectUri = redirectUrl(raw.redirectUri, `${at}.redirectUri`, allowInsecure, problems);
@@ -152,7 +160,14 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   };
   const authorizationEndpoint = endpoint(authorizationPath, 'authorizationPath');
   const tokenEndpoint = endpoint(accessTokenPath, 'accessTokenPath');
-  const revocationEndpoint = endpoint(revocationPath, 'revocationPath');
+  const [revocationEndpoint, jwksUri, userinfoEndpoint, endSessionEndpoint] = OPTIONAL_PATHS.map((key) =>
+    endpoint(optionalString(raw[key], `${at}.${key}`, problems), key),
+  );
+  const idToken = resolveIdTokenOptions(raw, at, scope, scopeDelimiter, clientSecret, problems);
+  if (idToken.validate && issuer === undefined && idToken.issuer === undefined)
+    problems.push(`${at}.scope includes openid, so ID tokens are validated: set ${at}.issuer (or ${at}.idTokenIssuer)`);
+  if (idToken.validate && !discovery && jwksUri === undefined)
+    problems.push(`${at}.scope includes openid, so ID tokens are validated: set ${at}.jwksPath, or use discovery`);
 
   if (problems.length > before) return undefined;
   return {
@@ -168,6 +183,10 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
         }
       : {}),
     revocationEndpoint,
+    jwksUri,
+    userinfoEndpoint,
+    endSessionEndpoint,
+    idToken,
     clientId: clientId!,
     clientSecret,
     clientAuthMethod,

@@ -23,6 +23,10 @@ export interface ResolvedProviderConfig {
    */
   discovery?: { requireIssuerParameterSet: boolean; allowInsecureRequests: boolean };
   revocationEndpoint?: string;
+  jwksUri?: string;
+  userinfoEndpoint?: string;
+  endSessionEndpoint?: string;
+  idToken: ResolvedIdTokenOptions;
   clientId: string;
   clientSecret?: string;
   clientAuthMethod: ClientAuthMethod;
@@ -38,6 +42,17 @@ export interface ResolvedProviderConfig {
   allowUnverifiedIssuer: boolean;
   normalizeTokenResponse?: FlowManagerOptions['normalizeTokenResponse'];
   tokenRequestHeaders: Readonly<Record<string, string>>;
+}
+
+/** How the provider's ID tokens are checked (OpenID Connect Core §3.1.3.7). */
+export interface ResolvedIdTokenOptions {
+  /** The scope includes `openid`: every flow sends a nonce, and ID tokens are required and validated. */
+  validate: boolean;
+  /** `idTokenIssuer` as configured; `issuer` applies when it is unset. */
+  issuer?: string;
+  /** As configured; unset: RS256 plus the metadata's asymmetric algorithms. Never `none`. */
+  algorithms?: readonly string[];
+  clockToleranceSeconds: number;
 }
 
 export interface ResolvedRoutesOptions {

@@ -28,6 +28,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  *   A domain or a multi-tenant alias (`common`, `organizations`, `consumers`) has no single issuer, so none is
  *   set; Entra ID does not document `iss` in authorization responses, and should one come it is rejected
  *   (`issuer_unexpected`): use the tenant id then, or for a multi-tenant app `allowUnverifiedIssuer: true`.
+ * - ID tokens (scope `openid`): verified against `{baseUri}/{tenant}/discovery/v2.0/keys`. With a domain or a
+ *   multi-tenant alias their `iss` must be `{baseUri}/{tid}/v2.0`, `{tid}` being the token's own `tid` claim
+ *   (`idTokenIssuer` with the `{tenantid}` placeholder, as Microsoft's metadata writes it). Userinfo at Microsoft
+ *   Graph's `https://graph.microsoft.com/oidc/userinfo`; logout at `/{tenant}/oauth2/v2.0/logout`.
  * - `clientSecret` is required: a redirect URI of the "Web" platform belongs to a confidential client. A public
  *   client (a "Mobile and desktop applications" redirect URI, public client flows allowed; PKCE) only when asked
  *   for with `clientAuthMethod: 'none'`. "Single-page application" redirect URIs cannot be used from a server.
@@ -51,8 +55,13 @@ export function entraId(options: EntraIdPresetOptions): FlowManagerOptions {
       accessTokenPath: `/${options.tenant}/oauth2/v2.0/token`,
       scopeDelimiter: ' ',
       pkce: true,
+      jwksPath: `/${options.tenant}/discovery/v2.0/keys`,
+      userInfoPath: 'https://graph.microsoft.com/oidc/userinfo',
+      endSessionPath: `/${options.tenant}/oauth2/v2.0/logout`,
       clientAuthMethod: options.clientSecret === undefined ? 'none' : 'client_secret_post',
-      ...(GUID.test(options.tenant) ? { issuer: `${baseUri}/${options.tenant}/v2.0` } : {}),
+      ...(GUID.test(options.tenant)
+        ? { issuer: `${baseUri}/${options.tenant}/v2.0` }
+        : { idTokenIssuer: `${baseUri}/{tenantid}/v2.0` }),
     },
     options,
     ['tenant'],

@@ -15,6 +15,7 @@ import {
  * - `{baseUri}/oauth/authorize`, `/oauth/token`, `/oauth/revoke`; PKCE (S256); `client_secret_post`.
  * - Scopes are space-delimited (e.g. `read_user openid`); every code exchange returns a refresh token,
  *   and each refresh returns a new one.
+ * - ID tokens (scope `openid`) are verified against `{baseUri}/oauth/discovery/keys`; userinfo at `/oauth/userinfo`.
  * - Issuer: the instance URL, e.g. `https://gitlab.com` (GitLab is an OpenID Connect provider): an `iss` in the
  *   callback must match it.
  * - `clientSecret` is required for a confidential application (the default when registering one). A
@@ -41,6 +42,8 @@ export function gitlab(options: PresetOptions): FlowManagerOptions {
       authorizationPath: '/oauth/authorize',
       accessTokenPath: '/oauth/token',
       revocationPath: '/oauth/revoke',
+      jwksPath: '/oauth/discovery/keys',
+      userInfoPath: '/oauth/userinfo',
       scopeDelimiter: ' ',
       pkce: true,
       clientAuthMethod: options.clientSecret === undefined ? 'none' : 'client_secret_post',

@@ -17,6 +17,8 @@ export interface GooglePresetOptions extends PresetOptions {
  *   revocation `https://oauth2.googleapis.com/revoke`; PKCE (S256); `client_secret_post`.
  * - Scopes are space-delimited, e.g. `openid email profile` or full URLs such as
  *   `https://www.googleapis.com/auth/drive.readonly`.
+ * - ID tokens (scope `openid`) are verified against `https://www.googleapis.com/oauth2/v3/certs`; userinfo at
+ *   `https://openidconnect.googleapis.com/v1/userinfo`. Static endpoints, no discovery: they are documented and stable.
  * - Issuer `https://accounts.google.com`: Google adds `iss` to some authorization responses (RFC 9207)
  *   without announcing it, so a present `iss` must match but a missing one is accepted.
  * - Confidential clients only: a "Web application" OAuth client authenticates with its `clientSecret`, PKCE or
@@ -39,6 +41,8 @@ export function google(options: GooglePresetOptions): FlowManagerOptions {
       authorizationPath: '/o/oauth2/v2/auth',
       accessTokenPath: 'https://oauth2.googleapis.com/token',
       revocationPath: 'https://oauth2.googleapis.com/revoke',
+      jwksPath: 'https://www.googleapis.com/oauth2/v3/certs',
+      userInfoPath: 'https://openidconnect.googleapis.com/v1/userinfo',
       scopeDelimiter: ' ',
       pkce: true,
       clientAuthMethod: 'client_secret_post',

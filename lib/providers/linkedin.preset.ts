@@ -10,6 +10,8 @@ import { applyPreset, assertPresetInput, commonProblems, requireSecret, type Pre
  *   `invalid_client` when a `code_verifier` is sent.
  * - Scopes are space-delimited (e.g. `openid profile email`); refresh tokens only for approved partners.
  * - Older responses carry no `token_type`: it becomes `bearer`.
+ * - ID tokens (scope `openid`) are verified against `https://www.linkedin.com/oauth/openid/jwks`; userinfo at
+ *   `https://api.linkedin.com/v2/userinfo`.
  * - Issuer `https://www.linkedin.com/oauth` (its OpenID Connect issuer): an `iss` in the callback must match it.
  * - Confidential clients only: `clientSecret` is required.
  *
@@ -26,6 +28,8 @@ export function linkedin(options: PresetOptions): FlowManagerOptions {
       authorizationPath: '/oauth/v2/authorization',
       accessTokenPath: '/oauth/v2/accessToken',
       revocationPath: '/oauth/v2/revoke',
+      jwksPath: '/oauth/openid/jwks',
+      userInfoPath: 'https://api.linkedin.com/v2/userinfo',
       scopeDelimiter: ' ',
       pkce: false,
       clientAuthMethod: 'client_secret_post',

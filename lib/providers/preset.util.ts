@@ -88,7 +88,9 @@ export function applyPreset<T extends PresetOptions>(
     // Presets always name both endpoints (they keep static endpoints, see the README's Discovery).
     merged.authorizationPath = pathOnly(merged.authorizationPath!);
     merged.accessTokenPath = pathOnly(merged.accessTokenPath!);
-    if (merged.revocationPath !== undefined) merged.revocationPath = pathOnly(merged.revocationPath);
+    for (const key of ['revocationPath', 'jwksPath', 'userInfoPath', 'endSessionPath'] as const) {
+      if (merged[key] !== undefined) merged[key] = pathOnly(merged[key]);
+    }
   }
   Object.assign(merged, overrides);
   if (defaults.authorizationParams || input.authorizationParams) {

@@ -107,6 +107,7 @@ export function slack(options: SlackPresetOptions): FlowManagerOptions {
  *
  * - Authorization `https://slack.com/openid/connect/authorize`, token `https://slack.com/api/openid.connect.token`;
  *   PKCE (S256); `client_secret_post`.
+ * - ID tokens are verified against `https://slack.com/openid/connect/keys`; userinfo at `/api/openid.connect.userInfo`.
  * - Issuer `https://slack.com` (its OpenID Connect issuer): an `iss` in the callback must match it.
  * - Confidential clients only: `openid.connect.token` authenticates the app with its `clientSecret`, which is
  *   required (Slack documents no public client for Sign in with Slack).
@@ -124,6 +125,8 @@ export function slackOpenId(options: PresetOptions): FlowManagerOptions {
       baseUri: 'https://slack.com',
       authorizationPath: '/openid/connect/authorize',
       accessTokenPath: '/api/openid.connect.token',
+      jwksPath: '/openid/connect/keys',
+      userInfoPath: '/api/openid.connect.userInfo',
       scopeDelimiter: ' ',
       scope: ['openid', 'email', 'profile'],
       pkce: true,

@@ -33,16 +33,12 @@ export function sampleProviders(settings: SampleSettings): {
   const redirectUri = (name: string) => `${origin}/oauth/${name}/callback`;
   const providers: Record<string, FlowManagerOptions> = {
     local: {
-      baseUri: settings.localIssuer,
-      authorizationPath: '/auth',
-      accessTokenPath: '/token',
-      revocationPath: '/token/revocation',
+      // The issuer alone: its endpoints and keys come from its metadata (OpenID Connect Discovery 1.0).
+      issuer: settings.localIssuer,
       clientId: settings.localClientId,
       clientSecret: settings.localClientSecret,
       redirectUri: redirectUri('local'),
       scope: ['openid', 'profile'],
-      issuer: settings.localIssuer,
-      requireIssuerParameter: true,
     },
   };
   const labels: Record<string, string> = { local: 'Local authorization server' };

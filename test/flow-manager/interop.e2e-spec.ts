@@ -69,6 +69,7 @@ describe('interop with a real authorization server (oidc-provider)', () => {
       baseUri: issuer,
       authorizationPath: '/auth',
       accessTokenPath: '/token',
+      jwksPath: '/jwks',
       scope: 'openid profile',
       issuer,
       requireIssuerParameter: true,

@@ -44,6 +44,7 @@ describe.each(PLATFORMS)('built-in routes on %s against oidc-provider', (platfor
           baseUri: server.issuer,
           authorizationPath: '/auth',
           accessTokenPath: '/token',
+          jwksPath: '/jwks',
           clientId: 'routes-client',
           clientSecret: SECRET,
           clientAuthMethod: 'client_secret_basic',

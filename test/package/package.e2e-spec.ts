@@ -125,6 +125,7 @@ describe('the built package', () => {
         '@nestjs/axios': { optional: true },
         axios: { optional: true },
         ioredis: { optional: true },
+        pg: { optional: true },
       });
     });
 
