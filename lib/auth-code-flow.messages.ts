@@ -84,3 +84,4 @@ export const NOT_CONNECTED = (provider: string) =>
   `The user has no tokens for provider ${provider}: connect the account first.`;
 export const ENDPOINT_NOT_CONFIGURED = (provider: string, endpoint: string) =>
   `Provider ${provider} has no ${endpoint} endpoint: set it in the options, or use an issuer whose metadata names one.`;
+export const PUBLIC_JWKS_UNAVAILABLE = "The provider's signing keys could not be loaded; try again shortly.";

@@ -48,6 +48,14 @@ describe('AuthorizationUrlBuilder', () => {
     expect(build({ scope: undefined, pkce: false, authorizationParams: {} })).toBe(`${HEAD}&state=s%2F1`);
   });
 
+  it('sends the pending authorization’s nonce after the challenge (OpenID Connect Core §3.1.2.1), and none without one', () => {
+    const builder = new AuthorizationUrlBuilder({ ...CONFIG, authorizationParams: {} });
+    const url = builder.build('s', { codeVerifier: VERIFIER, nonce: 'n+1/=' });
+    expect(url).toBe(`${HEAD}&scope=read+write&state=s&${CHALLENGE}&nonce=n%2B1%2F%3D`);
+    expect(new URL(url).searchParams.getAll('nonce')).toEqual(['n+1/=']);
+    expect(builder.build('s', { codeVerifier: VERIFIER })).not.toContain('nonce');
+  });
+
   it('refuses a PKCE flow whose pending authorization has no verifier', () => {
     const builder = new AuthorizationUrlBuilder(CONFIG);
     expect(() => builder.build('s', {})).toThrow(InvalidStateError);

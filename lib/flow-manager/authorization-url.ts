@@ -21,7 +21,8 @@ interface AuthorizationQueryParts {
 
 /**
  * Builds one provider's authorization URLs (RFC 6749 §4.1.1, RFC 7636 §4.3): `response_type=code`, client id,
- * redirect URI, scope, state and the S256 challenge, then the configured extras, then the call's own.
+ * redirect URI, scope, state, the S256 challenge and the nonce (OpenID Connect Core §3.1.2.1), then the
+ * configured extras, then the call's own.
  */
 export class AuthorizationUrlBuilder {
   /** The query's parts that depend on the configuration only, encoded once. */
@@ -32,7 +33,11 @@ export class AuthorizationUrlBuilder {
   }
 
   /** The URL for `state`, whose pending authorization holds the PKCE verifier; `params` may not be reserved ones. */
-  build(state: string, record: Pick<PendingAuthorization, 'codeVerifier'>, params?: Record<string, string>): string {
+  build(
+    state: string,
+    record: Pick<PendingAuthorization, 'codeVerifier' | 'nonce'>,
+    params?: Record<string, string>,
+  ): string {
     if (params) assertNoReservedParams(params);
     const { head, tail } = params ? authorizationQueryParts(this.config, params) : this.staticQuery;
     let query = `${head}&state=${formEncode(state)}`;
@@ -40,6 +45,7 @@ export class AuthorizationUrlBuilder {
       if (!record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
       query += `&code_challenge=${codeChallengeS256(record.codeVerifier)}&code_challenge_method=S256`;
     }
+    if (record.nonce !== undefined) query += `&nonce=${formEncode(record.nonce)}`;
     return appendQuery(this.config.authorizationEndpoint, tail === '' ? query : `${query}&${tail}`);
   }
 }

@@ -12,10 +12,7 @@ import {
   STATE_BINDING_COOKIE_MISSING,
   STATE_BINDING_UNCHECKABLE,
   STATE_NOT_FOUND,
-  STATE_WITHOUT_VERIFIER,
   STATE_WRONG_BROWSER,
-  STATE_WRONG_PROVIDER,
-  STATE_WRONG_USER,
 } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
@@ -29,7 +26,11 @@ import { checkIssuer } from './check-issuer.js';
 import { parseCallbackParams } from './callback-params.js';
 import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 import type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
-import { newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
+import {
+  consumePendingAuthorization,
+  newPendingAuthorization,
+  type PendingAuthorizationFields,
+} from './pending-authorization.js';
 import { ProviderEndpoints } from './provider-endpoints.js';
 import { bodyEncodingOf } from './token-endpoint.client.js';
 import { TokenRefresher } from './token-refresh.js';
@@ -57,7 +58,8 @@ export class FlowManager {
       provider: name,
       tokenStore: deps.tokenStore,
       httpTimeoutMs: deps.httpTimeoutMs,
-      refresh: (refreshToken) => this.refreshAccessToken(refreshToken),
+      refresh: async (refreshToken, current) =>
+        (this.endpoints.ready() ?? (await this.endpoints.load())).grants.refresh(refreshToken, current),
       keep: (user, tokens) => this.keepTokens(user, tokens),
     });
   }
@@ -117,7 +119,7 @@ export class FlowManager {
     const record = await this.consumeState(state, user);
     if (record.browserBinding !== undefined) throw new InvalidStateError('wrong_browser', STATE_BINDING_UNCHECKABLE);
     const bodyEncoding = options.postFormData === undefined ? undefined : bodyEncodingOf(options.postFormData);
-    const tokens = await parts.grants.exchangeCode(code, record.codeVerifier, bodyEncoding);
+    const tokens = await parts.grants.exchangeCode(code, record, bodyEncoding);
     await this.keepTokens(user, tokens);
     return tokens;
   }
@@ -181,7 +183,7 @@ export class FlowManager {
     }
     if (params.code === undefined || params.code === '')
       throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
-    const tokens = await parts.grants.exchangeCode(params.code, record.codeVerifier);
+    const tokens = await parts.grants.exchangeCode(params.code, record);
     await this.keepTokens(user, tokens);
     return { tokens, returnTo: record.returnTo };
   }
@@ -218,28 +220,23 @@ export class FlowManager {
   // ---- internals ---------------------------------------------------------------------------------
 
   private async savePending(state: string, fields: PendingAuthorizationFields): Promise<PendingAuthorization> {
-    const record = newPendingAuthorization(this.name, this.config.pkce, fields);
+    const secrets = { pkce: this.config.pkce, nonce: this.config.idToken.validate };
+    const record = newPendingAuthorization(this.name, secrets, fields);
     await this.deps.stateStore.save(state, record, this.deps.stateTtlSeconds);
     return record;
   }
 
-  /**
-   * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4).
-   * `onConsumed` sees every record consumed, before any check can throw.
-   */
-  private async consumeState(
+  private consumeState(
     state: string,
     user: string | undefined,
     onConsumed?: (record: PendingAuthorization) => void,
   ): Promise<PendingAuthorization> {
-    const record = await this.deps.stateStore.consume(state);
-    if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
-    onConsumed?.(record);
-    if (record.provider !== this.name) throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(this.name));
-    if (record.user !== user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
-    if (this.config.pkce && !record.codeVerifier)
-      throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
-    return record;
+    return consumePendingAuthorization(
+      this.deps.stateStore,
+      state,
+      { name: this.name, user, pkce: this.config.pkce },
+      onConsumed,
+    );
   }
 
   private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {

@@ -1,7 +1,14 @@
-import { InvalidArgumentError } from '../auth-code-flow.errors.js';
-import { BROWSER_ID_INVALID } from '../auth-code-flow.messages.js';
-import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
+import { InvalidArgumentError, InvalidStateError } from '../auth-code-flow.errors.js';
+import {
+  BROWSER_ID_INVALID,
+  STATE_NOT_FOUND,
+  STATE_WITHOUT_VERIFIER,
+  STATE_WRONG_PROVIDER,
+  STATE_WRONG_USER,
+} from '../auth-code-flow.messages.js';
+import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
 import { createCodeVerifier } from '../utils/pkce.util.js';
+import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 
 /** What a new pending authorization records of its flow; `browserBinding` is already hashed. */
@@ -10,13 +17,14 @@ export interface PendingAuthorizationFields extends Pick<PendingAuthorization, '
 }
 
 /**
- * A new pending authorization for `provider`, with a fresh PKCE verifier when `pkce` is on, counted against
+ * A new pending authorization for `provider`, with a fresh PKCE verifier when `pkce` is on and a fresh nonce
+ * when the provider's ID tokens are validated (OpenID Connect Core §3.1.2.1), counted against
  * its user's quota, else its browser's (the browser id is kept only hashed). An invalid `browserId` is an
  * `InvalidArgumentError`.
  */
 export function newPendingAuthorization(
   provider: string,
-  pkce: boolean,
+  secrets: { pkce: boolean; nonce: boolean },
   fields: PendingAuthorizationFields,
 ): PendingAuthorization {
   const record: PendingAuthorization = { provider, createdAt: Date.now() };
@@ -29,8 +37,29 @@ export function newPendingAuthorization(
     if (fields.browserId === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', BROWSER_ID_INVALID);
     record.owner = `browser:${sha256Base64url(fields.browserId)}`;
   }
-  if (pkce) record.codeVerifier = createCodeVerifier();
+  if (secrets.pkce) record.codeVerifier = createCodeVerifier();
+  if (secrets.nonce) record.nonce = randomValue();
   if (fields.returnTo !== undefined) record.returnTo = fields.returnTo;
   if (fields.browserBinding !== undefined) record.browserBinding = fields.browserBinding;
+  return record;
+}
+
+/**
+ * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4), and
+ * holds a verifier when the provider uses PKCE. `onConsumed` sees every record consumed, before any check can throw.
+ */
+export async function consumePendingAuthorization(
+  stateStore: StateStore,
+  state: string,
+  expected: { name: string; user: string | undefined; pkce: boolean },
+  onConsumed?: (record: PendingAuthorization) => void,
+): Promise<PendingAuthorization> {
+  const record = await stateStore.consume(state);
+  if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
+  onConsumed?.(record);
+  if (record.provider !== expected.name)
+    throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(expected.name));
+  if (record.user !== expected.user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
+  if (expected.pkce && !record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
   return record;
 }

@@ -1,10 +1,24 @@
+import { IdTokenValidationError } from '../auth-code-flow.errors.js';
+import { ID_TOKEN_INVALID } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { authenticateClient } from './client-authentication.js';
 import { bodyEncodingOf, type TokenEndpointClient, type TokenRequestBodyEncoding } from './token-endpoint.client.js';
 import { parseTokenResponse } from './token-response.parser.js';
 
-/** One provider's token endpoint requests: the code grant (RFC 6749 §4.1.3) and the refresh grant (§6). */
+/** What the grants need of an ID token validator (OpenID Connect Core §3.1.3.7): the verified claims, or a throw. */
+export interface IdTokenVerifier {
+  validate(
+    idToken: string,
+    expected: { nonce?: string; accessToken?: string; subject?: string },
+  ): Promise<Record<string, unknown>>;
+}
+
+/**
+ * One provider's token endpoint requests: the code grant (RFC 6749 §4.1.3) and the refresh grant (§6). With an
+ * ID token verifier, the code grant's answer must carry a valid ID token for the flow's nonce, and a refresh
+ * answer's ID token, when it has one, must be valid and name the same subject (OpenID Connect Core §12.2).
+ */
 export class TokenGrants {
   /** The configured `postFormData`, as the token client takes it. */
   private readonly bodyEncoding: TokenRequestBodyEncoding;
@@ -13,23 +27,53 @@ export class TokenGrants {
     private readonly config: ResolvedProviderConfig,
     private readonly client: TokenEndpointClient,
     private readonly timeoutMs: number,
+    private readonly idTokens?: IdTokenVerifier,
   ) {
     this.bodyEncoding = bodyEncodingOf(config.postFormData);
   }
 
-  /** Redeems `code` with the exact redirect URI of the authorization request and the flow's PKCE verifier. */
-  exchangeCode(code: string, codeVerifier: string | undefined, bodyEncoding = this.bodyEncoding): Promise<TokenSet> {
+  /**
+   * Redeems `code` with the exact redirect URI of the authorization request and the flow's PKCE verifier; the
+   * ID token, when the provider's are validated, is checked against the flow's `nonce`.
+   */
+  async exchangeCode(
+    code: string,
+    flow: { codeVerifier?: string; nonce?: string },
+    bodyEncoding = this.bodyEncoding,
+  ): Promise<TokenSet> {
     const params: Record<string, string> = {
       grant_type: 'authorization_code',
       code,
       redirect_uri: this.config.redirectUri,
     };
-    if (codeVerifier) params.code_verifier = codeVerifier;
-    return this.request('token', params, bodyEncoding);
+    if (flow.codeVerifier) params.code_verifier = flow.codeVerifier;
+    const tokens = await this.request('token', params, bodyEncoding);
+    if (this.idTokens === undefined) return tokens;
+    if (tokens.idToken === undefined)
+      throw this.refusal('missing_id_token', 'the token response has no id_token (OpenID Connect Core §3.1.3.3)');
+    if (flow.nonce === undefined) throw this.refusal('nonce_missing', 'the pending authorization holds no nonce');
+    tokens.idTokenClaims = await this.idTokens.validate(tokens.idToken, {
+      nonce: flow.nonce,
+      accessToken: tokens.accessToken,
+    });
+    return tokens;
   }
 
-  refresh(refreshToken: string): Promise<TokenSet> {
-    return this.request('refresh', { grant_type: 'refresh_token', refresh_token: refreshToken }, this.bodyEncoding);
+  /** Redeems a refresh token; `previous`, the tokens it belongs to, names the subject a new ID token must have. */
+  async refresh(refreshToken: string, previous?: TokenSet): Promise<TokenSet> {
+    const params = { grant_type: 'refresh_token', refresh_token: refreshToken };
+    const tokens = await this.request('refresh', params, this.bodyEncoding);
+    if (this.idTokens === undefined || tokens.idToken === undefined) return tokens;
+    const subject = previous?.idTokenClaims?.sub;
+    tokens.idTokenClaims = await this.idTokens.validate(tokens.idToken, {
+      accessToken: tokens.accessToken,
+      ...(typeof subject === 'string' ? { subject } : {}),
+    });
+    return tokens;
+  }
+
+  private refusal(reason: 'missing_id_token' | 'nonce_missing', detail: string): IdTokenValidationError {
+    return new IdTokenValidationError(reason, ID_TOKEN_INVALID(this.config.name, detail));
   }
 
   private async request(

@@ -89,6 +89,27 @@ describe('TokenRefresher', () => {
     ]);
   });
 
+  it('keeps the old refresh token, ID token and claims when the answer has none, and takes new ones', async () => {
+    const store = new InMemoryTokenStore();
+    const claims = { sub: 'ada' };
+    await store.set('p', 'u', { ...expired(), idToken: 'id-old', idTokenClaims: claims });
+    let answer = tokens('new');
+    const { refresher } = refresherOn(store, async () => answer);
+    expect(await refresher.getTokens('u')).toMatchObject({
+      accessToken: 'new',
+      refreshToken: 'rt-old',
+      idToken: 'id-old',
+      idTokenClaims: claims,
+    });
+    await store.set('p', 'u', { ...expired(), idToken: 'id-old', idTokenClaims: claims });
+    answer = tokens('newer', { refreshToken: 'rt-new', idToken: 'id-new', idTokenClaims: { sub: 'ada', n: 2 } });
+    expect(await refresher.getTokens('u')).toMatchObject({
+      refreshToken: 'rt-new',
+      idToken: 'id-new',
+      idTokenClaims: { sub: 'ada', n: 2 },
+    });
+  });
+
   it('takes no lock for tokens that are not due', async () => {
     const store = new LockingStore();
     await store.set('p', 'ada', tokens('fresh', { expiresAt: Date.now() + 3_600_000, refreshToken: 'rt' }));

@@ -16,8 +16,8 @@ export interface TokenRefreshDependencies {
   tokenStore: TokenStore;
   /** The time budget of one refresh request, retries included. */
   httpTimeoutMs: number;
-  /** Redeems a refresh token at the provider (RFC 6749 §6). */
-  refresh: (refreshToken: string) => Promise<TokenSet>;
+  /** Redeems a refresh token of `current`, the stored tokens, at the provider (RFC 6749 §6). */
+  refresh: (refreshToken: string, current: TokenSet) => Promise<TokenSet>;
   /** Stores the refreshed tokens for the user and reports them. */
   keep: (user: string, tokens: TokenSet) => Promise<void>;
 }
@@ -78,14 +78,19 @@ export class TokenRefresher {
   /**
    * Re-reads the tokens (another caller may have refreshed or deleted them since `seen` was read) and
    * refreshes them only if they are still the expired ones. A rotated refresh token replaces the old one;
-   * a response without one keeps the old one (RFC 6749 §6).
+   * a response without one keeps the old one (RFC 6749 §6), and one without an ID token keeps the old one
+   * and its claims.
    */
   private async refreshIfStillDue(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
     const current = await this.deps.tokenStore.get(this.deps.provider, user);
     if (!current || refreshedSince(seen, current)) return current;
     const refreshToken = current.refreshToken!;
-    const refreshed = await this.deps.refresh(refreshToken);
+    const refreshed = await this.deps.refresh(refreshToken, current);
     if (!refreshed.refreshToken) refreshed.refreshToken = refreshToken;
+    if (refreshed.idToken === undefined && current.idToken !== undefined) {
+      refreshed.idToken = current.idToken;
+      if (current.idTokenClaims !== undefined) refreshed.idTokenClaims = current.idTokenClaims;
+    }
     await this.deps.keep(user, refreshed);
     return refreshed;
   }

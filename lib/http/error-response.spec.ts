@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   DiscoveryError,
+  IdTokenValidationError,
   StateStoreFullError,
   StoreUnavailableError,
   TokenEndpointError,
@@ -18,6 +19,20 @@ describe('toFlowErrorBody', () => {
       statusCode: 503,
       error: 'discovery_failed',
       message: "The provider's configuration could not be loaded; try again shortly.",
+    });
+  });
+
+  it('answers a refused ID token with 502 invalid_id_token and its message, an unreachable JWKS with 503', () => {
+    const refused = new IdTokenValidationError('nonce_mismatch', 'The ID token from provider p was refused: nonce.');
+    expect(toFlowErrorBody(refused)).toEqual({ statusCode: 502, error: 'invalid_id_token', message: refused.message });
+    const keys = new IdTokenValidationError(
+      'jwks_unavailable',
+      'The JWKS of provider p at https://idp/jwks timed out.',
+    );
+    expect(toFlowErrorBody(keys)).toEqual({
+      statusCode: 503,
+      error: 'invalid_id_token',
+      message: "The provider's signing keys could not be loaded; try again shortly.",
     });
   });
 

@@ -2,6 +2,7 @@ import { HttpStatus, Logger } from '@nestjs/common';
 import { SAFE_ERROR_CODE } from '../auth-code-flow.constants.js';
 import {
   PUBLIC_DISCOVERY_FAILED,
+  PUBLIC_JWKS_UNAVAILABLE,
   PUBLIC_STATE_STORE_FULL,
   PUBLIC_STORE_UNAVAILABLE,
   PUBLIC_UNKNOWN_PROVIDER,
@@ -10,6 +11,7 @@ import {
   AuthCodeFlowError,
   AuthorizationError,
   DiscoveryError,
+  IdTokenValidationError,
   InvalidCallbackError,
   InvalidStateError,
   StateStoreFullError,
@@ -31,7 +33,7 @@ const logger = new Logger('AuthCodeFlow');
 
 /**
  * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
- * provider's token endpoint, 503 for an unavailable store or provider metadata. Messages come from our own errors, which hold
+ * provider's token endpoint, 502 for a refused ID token, 503 for an unavailable store, provider metadata or JWKS. Messages come from our own errors, which hold
  * no secret, code, token or provider text; a store's or the registry's error, whose message names
  * infrastructure (Redis, a command) or the configured providers, answers a fixed sentence instead. Anything
  * unexpected becomes a generic 500 without details, and is logged.
@@ -56,6 +58,11 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
   }
   if (error instanceof DiscoveryError) {
     return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_DISCOVERY_FAILED };
+  }
+  if (error instanceof IdTokenValidationError) {
+    if (error.reason === 'jwks_unavailable')
+      return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_JWKS_UNAVAILABLE };
+    return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   }
   if (error instanceof StateStoreFullError) {
     return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STATE_STORE_FULL };

@@ -233,5 +233,9 @@ function decodeStoredTokens(value: unknown): TokenSet | undefined {
     if (typeof fieldValue !== 'string') return undefined;
     tokens[field] = fieldValue;
   }
+  if (value.idTokenClaims !== undefined) {
+    if (!isRecord(value.idTokenClaims)) return undefined;
+    tokens.idTokenClaims = value.idTokenClaims;
+  }
   return tokens;
 }
