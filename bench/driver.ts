@@ -2,9 +2,11 @@
  * The load driver: `concurrency` loops, each a browser with its own user and cookie jar, running whole
  * flows back to back over keep-alive connections: GET authorize (expect 302; keep the state from Location
  * and any cookie set), then GET callback?code=…&state=… (expect 302). Flows completed during the timed
- * window are counted and their latencies kept; anything else is an error.
+ * window are counted and their latencies kept; anything else is an error. A nonce in the authorize
+ * redirect travels inside the code to the token endpoint, which puts it in the ID token it signs.
  */
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { codeForCallback } from './fake-provider.js';
 
 export interface DriverTarget {
   port: number;
@@ -41,6 +43,7 @@ interface Reply {
 }
 
 const STATE_IN_LOCATION = /[?&]state=([^&#]+)/;
+const NONCE_IN_LOCATION = /[?&]nonce=([^&#]+)/;
 
 export async function drive(target: DriverTarget, options: DriverOptions): Promise<DriverResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency, keepAliveMsecs: 30_000 });
@@ -82,12 +85,16 @@ export async function drive(target: DriverTarget, options: DriverOptions): Promi
         keepCookies(jar, authorize.headers['set-cookie']);
         const location = authorize.headers.location;
         const state = location ? STATE_IN_LOCATION.exec(location)?.[1] : undefined;
+        const nonce = location ? NONCE_IN_LOCATION.exec(location)?.[1] : undefined;
         if (authorize.status !== 302 || !state) {
           fail(`authorize answered ${authorize.status}${state ? '' : ' without a state'}`);
           continue;
         }
         if (jar.size > 0) headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
-        const callback = await get(`${target.callbackPath}?code=bench-code-${++code}&state=${state}`, headers);
+        const callback = await get(
+          `${target.callbackPath}?code=${codeForCallback(++code, nonce)}&state=${state}`,
+          headers,
+        );
         keepCookies(jar, callback.headers['set-cookie']);
         if (callback.status !== 302) {
           fail(`callback answered ${callback.status}`);

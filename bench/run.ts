@@ -35,6 +35,10 @@ interface StackDefinition {
   script: string;
   env?: Record<string, string>;
   needsRedis?: boolean;
+  /** Its token requests go to the OpenID Connect endpoint: every one must be answered with an ID token. */
+  oidc?: boolean;
+  /** Every ID token must carry a nonce (the stack sent one, and its flows fail if it does not match). */
+  expectsNonce?: boolean;
 }
 
 const STACKS: StackDefinition[] = [
@@ -52,6 +56,16 @@ const STACKS: StackDefinition[] = [
     group: 'c',
     platform: 'express',
     script: 'openid-client.js',
+  },
+  {
+    id: 'openid-client-oidc',
+    label: '(c) openid-client 6 in Nest, OpenID Connect',
+    group: 'c',
+    platform: 'express',
+    script: 'openid-client.js',
+    env: { BENCH_OIDC: '1' },
+    oidc: true,
+    expectsNonce: true,
   },
   {
     id: 'nest-minimal-express',
@@ -85,6 +99,25 @@ const STACKS: StackDefinition[] = [
     script: 'module.js',
     env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory' },
   },
+  // No `expectsNonce` yet: the module sends a nonce once its ID token validation is wired (issue 12).
+  {
+    id: 'module-oidc-express',
+    label: '(e) nestjs-auth-code-flow, in-memory, OpenID Connect',
+    group: 'e',
+    platform: 'express',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'memory', BENCH_OIDC: '1' },
+    oidc: true,
+  },
+  {
+    id: 'module-oidc-fastify',
+    label: '(e) nestjs-auth-code-flow, in-memory, OpenID Connect',
+    group: 'e',
+    platform: 'fastify',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory', BENCH_OIDC: '1' },
+    oidc: true,
+  },
   {
     id: 'module-redis-express',
     label: '(e) nestjs-auth-code-flow, Redis',
@@ -113,6 +146,8 @@ const TARGETS: Array<{ of: string; to: string; target?: number }> = [
   { of: 'module-fastify', to: 'nest-minimal-fastify', target: 0.9 },
   { of: 'module-fastify', to: 'passport', target: 1.5 },
   { of: 'module-fastify', to: 'openid-client', target: 1.5 },
+  { of: 'module-oidc-express', to: 'openid-client-oidc', target: 1.5 },
+  { of: 'module-oidc-fastify', to: 'openid-client-oidc', target: 1.5 },
 ];
 
 // ---- options ------------------------------------------------------------------------------------
@@ -249,14 +284,20 @@ interface RunResult extends DriverResult {
   peakRssBytes: number;
   /** CPU time the stack process spent per completed flow during the window (user + system). */
   cpuMsPerFlow: number;
+  /** The same for the token server (not the stack's: signing ID tokens, for the OIDC stacks). */
+  tokenServerCpuMsPerFlow: number;
   tokenPosts: number;
   tokenPostsWithVerifier: number;
+  idTokens: number;
+  idTokensWithNonce: number;
   problems: string[];
 }
 
 interface Count {
   posts: number;
   withVerifier: number;
+  idTokens: number;
+  idTokensWithNonce: number;
 }
 
 async function runStack(
@@ -282,13 +323,20 @@ async function runStack(
     }, 500);
     let cpuStart: number | undefined;
     let cpuEnd: number | undefined;
+    let tokenCpuStart: number | undefined;
+    let tokenCpuEnd: number | undefined;
     const result = await drive(target, {
       concurrency,
       warmupSeconds,
       durationSeconds,
       onWindow: (phase) => {
-        if (phase === 'start') cpuStart = cpuTimeMs(child.pid!);
-        else cpuEnd = cpuTimeMs(child.pid!);
+        if (phase === 'start') {
+          cpuStart = cpuTimeMs(child.pid!);
+          tokenCpuStart = cpuTimeMs(tokenServer.pid!);
+        } else {
+          cpuEnd = cpuTimeMs(child.pid!);
+          tokenCpuEnd = cpuTimeMs(tokenServer.pid!);
+        }
       },
     });
     clearInterval(sampler);
@@ -296,6 +344,8 @@ async function runStack(
     const peak = peakRssBytes(child.pid!) ?? peakIpcRss;
     const tokenPosts = after.posts - before.posts;
     const tokenPostsWithVerifier = after.withVerifier - before.withVerifier;
+    const idTokens = after.idTokens - before.idTokens;
+    const idTokensWithNonce = after.idTokensWithNonce - before.idTokensWithNonce;
     const problems: string[] = [];
     if (result.flows === 0) problems.push('no flow completed in the window');
     if (result.totalErrors > 0)
@@ -304,16 +354,23 @@ async function runStack(
       problems.push(`${result.totalFlows} flows but only ${tokenPosts} token requests`);
     if (tokenPostsWithVerifier !== tokenPosts)
       problems.push(`${tokenPosts - tokenPostsWithVerifier} token request(s) without a PKCE verifier`);
-    const cpuMsPerFlow =
-      cpuStart !== undefined && cpuEnd !== undefined && result.flows > 0 ? (cpuEnd - cpuStart) / result.flows : NaN;
+    if (stack.oidc && idTokens !== tokenPosts)
+      problems.push(`${tokenPosts} token requests but ${idTokens} ID tokens: not the OpenID Connect endpoint`);
+    if (stack.expectsNonce && idTokensWithNonce !== idTokens)
+      problems.push(`${idTokens - idTokensWithNonce} ID token(s) without a nonce`);
+    const perFlow = (start: number | undefined, end: number | undefined) =>
+      start !== undefined && end !== undefined && result.flows > 0 ? (end - start) / result.flows : NaN;
     return {
       stack: stack.id,
       round,
       ...result,
       peakRssBytes: peak,
-      cpuMsPerFlow,
+      cpuMsPerFlow: perFlow(cpuStart, cpuEnd),
+      tokenServerCpuMsPerFlow: perFlow(tokenCpuStart, tokenCpuEnd),
       tokenPosts,
       tokenPostsWithVerifier,
+      idTokens,
+      idTokensWithNonce,
       problems,
     };
   } finally {
@@ -394,14 +451,17 @@ try {
           firstErrors: [],
           peakRssBytes: NaN,
           cpuMsPerFlow: NaN,
+          tokenServerCpuMsPerFlow: NaN,
           tokenPosts: 0,
           tokenPostsWithVerifier: 0,
+          idTokens: 0,
+          idTokensWithNonce: 0,
           problems: [`did not run: ${error instanceof Error ? error.message : String(error)}`],
         };
       }
       runs.push(run);
       console.log(
-        `  round ${round} ${stack.id.padEnd(22)} ${run.flowsPerSecond.toFixed(0).padStart(6)} flows/s  p50 ${run.p50Ms.toFixed(1)} ms  p99 ${run.p99Ms.toFixed(1)} ms  peak RSS ${(run.peakRssBytes / 1048576).toFixed(0)} MB  CPU ${run.cpuMsPerFlow.toFixed(3)} ms/flow${run.problems.length ? `  PROBLEMS: ${run.problems.join(' | ')}` : ''}`,
+        `  round ${round} ${stack.id.padEnd(22)} ${run.flowsPerSecond.toFixed(0).padStart(6)} flows/s  p50 ${run.p50Ms.toFixed(1)} ms  p99 ${run.p99Ms.toFixed(1)} ms  peak RSS ${(run.peakRssBytes / 1048576).toFixed(0)} MB  CPU ${run.cpuMsPerFlow.toFixed(3)} ms/flow (token server ${run.tokenServerCpuMsPerFlow.toFixed(3)})${stack.oidc ? `  ID tokens ${run.idTokens}, ${run.idTokensWithNonce} with a nonce` : ''}${run.problems.length ? `  PROBLEMS: ${run.problems.join(' | ')}` : ''}`,
       );
     }
   }

@@ -5,12 +5,20 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
+import {
+  CLIENT_ID,
+  OIDC_AUTHORIZATION_PATH,
+  OIDC_BASE_PATH,
+  OIDC_JWKS_PATH,
+  OIDC_TOKEN_PATH,
+} from '../fake-provider.js';
+
+export { CLIENT_ID };
 
 /** The fake token endpoint's origin, e.g. `http://127.0.0.1:40123`. */
 export const PROVIDER_ORIGIN = requiredEnv('BENCH_PROVIDER_ORIGIN');
 export const AUTHORIZATION_ENDPOINT = `${PROVIDER_ORIGIN}/authorize`;
 export const TOKEN_ENDPOINT = `${PROVIDER_ORIGIN}/token`;
-export const CLIENT_ID = 'bench-client';
 export const CLIENT_SECRET = 'bench-secret';
 export const SCOPE = 'read';
 /** Redirect URIs are never dereferenced by the driver: it only uses their path on the stack's own port. */
@@ -18,6 +26,15 @@ export const REDIRECT_ORIGIN = 'http://127.0.0.1';
 /** The header a stack trusts for the app's user, standing in for the app's own authentication. */
 export const USER_HEADER = 'x-user';
 export const STATE_TTL_MS = 600_000;
+
+/** `BENCH_OIDC=1`: the stack is the OpenID Connect variant (scope `openid`, an ID token to validate). */
+export const OIDC = process.env.BENCH_OIDC === '1';
+/** The OpenID Connect provider of the OIDC variants (the same fake server, under its own issuer). */
+export const OIDC_ISSUER = `${PROVIDER_ORIGIN}${OIDC_BASE_PATH}`;
+export const OIDC_AUTHORIZATION_ENDPOINT = `${PROVIDER_ORIGIN}${OIDC_AUTHORIZATION_PATH}`;
+export const OIDC_TOKEN_ENDPOINT = `${PROVIDER_ORIGIN}${OIDC_TOKEN_PATH}`;
+export const OIDC_JWKS_URI = `${PROVIDER_ORIGIN}${OIDC_JWKS_PATH}`;
+export const OIDC_SCOPE = 'openid';
 
 export interface StackInfo {
   port: number;

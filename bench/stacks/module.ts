@@ -2,7 +2,8 @@
  * (e) This package through its built-in routes, imported from the built package (`dist/`) as an app would.
  * `BENCH_PLATFORM`: express | fastify. `BENCH_STORE`: memory (default) | redis (`RedisStateStore` and
  * `RedisTokenStore` on `REDIS_URL`, default redis://127.0.0.1:6379, under a per-process key prefix that is
- * deleted on exit).
+ * deleted on exit). `BENCH_OIDC=1`: the OpenID Connect variant, configured as an app would configure an OIDC
+ * provider without discovery: scope `openid`, `issuer`, `jwksPath` (the module then validates the ID token).
  */
 import { Module } from '@nestjs/common';
 import * as lib from 'nestjs-auth-code-flow';
@@ -12,7 +13,18 @@ import {
   type StateStore,
   type TokenStore,
 } from 'nestjs-auth-code-flow';
-import { CLIENT_ID, CLIENT_SECRET, PROVIDER_ORIGIN, REDIRECT_ORIGIN, SCOPE, USER_HEADER } from './common.js';
+import { OIDC_AUTHORIZATION_PATH, OIDC_JWKS_PATH, OIDC_TOKEN_PATH } from '../fake-provider.js';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  OIDC,
+  OIDC_ISSUER,
+  OIDC_SCOPE,
+  PROVIDER_ORIGIN,
+  REDIRECT_ORIGIN,
+  SCOPE,
+  USER_HEADER,
+} from './common.js';
 import { startNest } from './nest-app.js';
 
 const storeKind = process.env.BENCH_STORE ?? 'memory';
@@ -47,18 +59,26 @@ if (storeKind === 'redis') {
   throw new Error(`unknown BENCH_STORE ${storeKind}`);
 }
 
+const endpoints = OIDC
+  ? {
+      authorizationPath: OIDC_AUTHORIZATION_PATH,
+      accessTokenPath: OIDC_TOKEN_PATH,
+      jwksPath: OIDC_JWKS_PATH,
+      issuer: OIDC_ISSUER,
+      scope: OIDC_SCOPE,
+    }
+  : { authorizationPath: '/authorize', accessTokenPath: '/token', scope: SCOPE };
+
 @Module({
   imports: [
     AuthCodeFlowModule.forRoot({
       providers: {
         fake: {
           baseUri: PROVIDER_ORIGIN,
-          authorizationPath: '/authorize',
-          accessTokenPath: '/token',
+          ...endpoints,
           clientId: CLIENT_ID,
           clientSecret: CLIENT_SECRET,
           redirectUri: `${REDIRECT_ORIGIN}/oauth/fake/callback`,
-          scope: SCOPE,
         },
       },
       // Stands in for the app's own authentication (a JWT guard, a session...).

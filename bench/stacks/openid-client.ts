@@ -2,6 +2,11 @@
  * (c) `openid-client` 6 in a Nest controller on Express, pending flows in a Map: PKCE S256 and state with
  * its helpers, `buildAuthorizationUrl`, and `authorizationCodeGrant` (which checks the state and sends the
  * verifier). The `Configuration` is built by hand (no discovery); `allowInsecureRequests` for loopback http.
+ * `BENCH_OIDC=1`: the OpenID Connect variant: scope `openid`, a nonce per flow (`randomNonce`, kept with the
+ * state), `authorizationCodeGrant` with `expectedNonce`, which validates the ID token's claims (iss, aud, exp,
+ * iat, sub, nonce); `enableNonRepudiationChecks` makes it verify the signature against the `jwks_uri` too
+ * (openid-client skips that by default for the token endpoint's ID token, OpenID Connect Core §3.1.3.7 (6)),
+ * as the module's ID token validation does. Both variants get their metadata statically, as the module's stacks do.
  */
 import { Controller, Get, Headers, Module, Req, Res } from '@nestjs/common';
 import * as client from 'openid-client';
@@ -9,6 +14,12 @@ import {
   AUTHORIZATION_ENDPOINT,
   CLIENT_ID,
   CLIENT_SECRET,
+  OIDC,
+  OIDC_AUTHORIZATION_ENDPOINT,
+  OIDC_ISSUER,
+  OIDC_JWKS_URI,
+  OIDC_SCOPE,
+  OIDC_TOKEN_ENDPOINT,
   PROVIDER_ORIGIN,
   REDIRECT_ORIGIN,
   SCOPE,
@@ -21,11 +32,21 @@ import { startNest } from './nest-app.js';
 
 const REDIRECT_URI = `${REDIRECT_ORIGIN}/oauth/fake/callback`;
 const config = new client.Configuration(
-  { issuer: PROVIDER_ORIGIN, authorization_endpoint: AUTHORIZATION_ENDPOINT, token_endpoint: TOKEN_ENDPOINT },
+  OIDC
+    ? {
+        issuer: OIDC_ISSUER,
+        authorization_endpoint: OIDC_AUTHORIZATION_ENDPOINT,
+        token_endpoint: OIDC_TOKEN_ENDPOINT,
+        jwks_uri: OIDC_JWKS_URI,
+        id_token_signing_alg_values_supported: ['RS256'],
+      }
+    : { issuer: PROVIDER_ORIGIN, authorization_endpoint: AUTHORIZATION_ENDPOINT, token_endpoint: TOKEN_ENDPOINT },
   CLIENT_ID,
   CLIENT_SECRET,
 );
 client.allowInsecureRequests(config);
+if (OIDC) client.enableNonRepudiationChecks(config);
+const scope = OIDC ? OIDC_SCOPE : SCOPE;
 
 interface ExpressLikeResponse {
   redirect(status: number, url: string): void;
@@ -35,7 +56,7 @@ interface ExpressLikeResponse {
 
 @Controller('oauth/fake')
 class OpenIdClientController {
-  private readonly pending = new Map<string, { user: string; verifier: string; expiresAt: number }>();
+  private readonly pending = new Map<string, { user: string; verifier: string; nonce?: string; expiresAt: number }>();
   private readonly tokens = new Map<string, StoredTokens>();
 
   @Get('authorize')
@@ -43,13 +64,15 @@ class OpenIdClientController {
     if (!user) return void response.status(401).json({ statusCode: 401 });
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    this.pending.set(state, { user, verifier, expiresAt: Date.now() + STATE_TTL_MS });
+    const nonce = OIDC ? client.randomNonce() : undefined;
+    this.pending.set(state, { user, verifier, nonce, expiresAt: Date.now() + STATE_TTL_MS });
     const url = client.buildAuthorizationUrl(config, {
       redirect_uri: REDIRECT_URI,
-      scope: SCOPE,
+      scope,
       code_challenge: await client.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
+      ...(nonce === undefined ? {} : { nonce }),
     });
     response.setHeader('Cache-Control', 'no-store');
     response.redirect(302, url.href);
@@ -74,6 +97,8 @@ class OpenIdClientController {
       const result = await client.authorizationCodeGrant(config, currentUrl, {
         pkceCodeVerifier: record.verifier,
         expectedState: state,
+        expectedNonce: record.nonce,
+        idTokenExpected: OIDC,
       });
       this.tokens.set(user, {
         accessToken: result.access_token,
