@@ -107,3 +107,7 @@ export {
 export type { RedisClient, RedisStoreOptions } from './stores/redis-store.util.js';
 export type { RefreshLock } from './interfaces/token-store.interface.js';
 export type { TokenEncryptionOptions } from './stores/token-cipher.util.js';
+
+// PostgreSQL token store
+export { PostgresTokenStore, type PostgresTokenStoreOptions } from './stores/postgres-token.store.js';
+export type { PostgresPool } from './stores/postgres-store.util.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { StoreUnavailableError } from '../auth-code-flow.errors.js';
 import { isRecord } from '../utils/is-record.util.js';
+import { raceDeadline } from './deadline.util.js';
 import { integerOption } from './store-arguments.util.js';
 
 /**
@@ -117,32 +118,10 @@ export async function withDeadline<T>(
   timeoutMs: number,
   command: () => Promise<T>,
 ): Promise<T> {
-  let pending: Promise<T>;
-  try {
-    pending = command();
-  } catch (error) {
-    throw new StoreUnavailableError(STORE_COMMAND_FAILED(storeName, operation, describeRedisError(error)));
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new StoreUnavailableError(STORE_COMMAND_TIMED_OUT(storeName, operation, timeoutMs))),
-      timeoutMs,
-    );
+  return raceDeadline(timeoutMs, command, {
+    timedOut: () => new StoreUnavailableError(STORE_COMMAND_TIMED_OUT(storeName, operation, timeoutMs)),
+    failed: (error) => new StoreUnavailableError(STORE_COMMAND_FAILED(storeName, operation, describeRedisError(error))),
   });
-  const settled = pending.then(
-    (value) => value,
-    (error: unknown) => {
-      throw new StoreUnavailableError(STORE_COMMAND_FAILED(storeName, operation, describeRedisError(error)));
-    },
-  );
-  // After a timeout the command may still fail; that late rejection is expected and must not go unhandled.
-  settled.catch(() => undefined);
-  try {
-    return await Promise.race([settled, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export const STORE_COMMAND_TIMED_OUT = (storeName: string, operation: string, timeoutMs: number) =>

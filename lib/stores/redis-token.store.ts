@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
-import { isRecord } from '../utils/is-record.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import {
   COMPARE_AND_DELETE_SCRIPT,
-  parseJson,
   resolveRedisStoreOptions,
   withDeadline,
   type RedisClient,
@@ -12,28 +10,11 @@ import {
   type RedisStoreOptions,
 } from './redis-store.util.js';
 import { assertValidOptions, integerOption, invalidArgument } from './store-arguments.util.js';
-import { TokenCipher, type TokenEncryptionOptions } from './token-cipher.util.js';
+import type { TokenEncryptionOptions } from './token-cipher.util.js';
+import { TokenValueCodec, type UnreadableTokenValueEvent } from './token-value.util.js';
 import type { RefreshLock, TokenStore } from '../interfaces/token-store.interface.js';
 
-/** Why a stored token value was read as absent. */
-export type UnreadableTokenReason =
-  /** Not JSON, or not the shape this version writes. */
-  | 'malformed'
-  /** Written by another version of the store. */
-  | 'unknown_version'
-  /** Sealed with a key id that is not in `encryption.keys` (or the store has no `encryption`). */
-  | 'unknown_key'
-  /** AES-GCM authentication failed: the value was changed, or moved from another provider's or user's key. */
-  | 'tampered'
-  /** Stored in clear while the store has `encryption`. */
-  | 'not_encrypted';
-
-/** What `onUnreadableValue` receives; it never holds the value. */
-export interface UnreadableTokenValueEvent {
-  provider: string;
-  user: string;
-  reason: UnreadableTokenReason;
-}
+export type { UnreadableTokenReason, UnreadableTokenValueEvent } from './token-value.util.js';
 
 /** Options of `RedisTokenStore`. */
 export interface RedisTokenStoreOptions extends RedisStoreOptions {
@@ -61,12 +42,8 @@ export interface RedisTokenStoreOptions extends RedisStoreOptions {
 }
 
 export const DEFAULT_TOKEN_MAX_TTL_SECONDS = 30 * 24 * 60 * 60;
-/** Version of the JSON the store writes: `{"v":1,"tokens":{...}}` or `{"v":1,"sealed":{...}}`. */
-const TOKEN_VALUE_VERSION = 1;
 const STORE_NAME = 'RedisTokenStore';
 const MAX_TTL_SECONDS = 10 * 365 * 24 * 60 * 60;
-const OPTIONAL_STRING_FIELDS = ['refreshToken', 'scope', 'idToken'] as const;
-const OPTIONAL_NUMBER_FIELDS = ['expiresIn', 'expiresAt'] as const;
 
 /**
  * Each user's tokens per provider in Redis, shared by every instance of the app.
@@ -87,8 +64,7 @@ export class RedisTokenStore implements TokenStore {
   private readonly keyPrefix: string;
   private readonly timeoutMs: number;
   private readonly maxTtlMs: number;
-  private readonly cipher: TokenCipher | undefined;
-  private readonly onUnreadableValue: ((event: UnreadableTokenValueEvent) => void) | undefined;
+  private readonly codec: TokenValueCodec;
 
   constructor(client: RedisClient, options: RedisTokenStoreOptions = {}) {
     const problems: string[] = [];
@@ -104,15 +80,11 @@ export class RedisTokenStore implements TokenStore {
       problems,
     );
     this.maxTtlMs = maxTtl * 1000;
-    this.cipher = encryption === undefined ? undefined : TokenCipher.fromOptions(encryption, STORE_NAME, problems);
-    if (onUnreadableValue !== undefined && typeof onUnreadableValue !== 'function') {
-      problems.push(`${STORE_NAME}: onUnreadableValue must be a function`);
-    }
+    this.codec = TokenValueCodec.fromOptions(STORE_NAME, encryption, onUnreadableValue, problems);
     assertValidOptions(STORE_NAME, problems);
     this.commands = resolved.commands;
     this.keyPrefix = resolved.keyPrefix;
     this.timeoutMs = resolved.operationTimeoutMs;
-    this.onUnreadableValue = onUnreadableValue as RedisTokenStoreOptions['onUnreadableValue'];
   }
 
   /** The Redis key holding a user's tokens for a provider. */
@@ -129,12 +101,12 @@ export class RedisTokenStore implements TokenStore {
     const value = await withDeadline(STORE_NAME, 'get', this.timeoutMs, () =>
       this.commands.get(this.keyFor(provider, user)),
     );
-    return value === null ? undefined : this.decode(provider, user, value);
+    return value === null ? undefined : this.codec.decode(provider, user, value);
   }
 
   async set(provider: string, user: string, tokens: TokenSet): Promise<void> {
     const key = this.keyFor(provider, user);
-    const value = this.encode(provider, user, tokens);
+    const value = this.codec.encode(provider, user, tokens);
     const ttlMs = this.ttlMsOf(tokens);
     await withDeadline(STORE_NAME, 'set', this.timeoutMs, () => this.commands.set(key, value, 'PX', ttlMs));
   }
@@ -176,66 +148,4 @@ export class RedisTokenStore implements TokenStore {
       return this.maxTtlMs;
     return Math.min(this.maxTtlMs, Math.max(1000, Math.ceil(tokens.expiresAt - now)));
   }
-
-  private encode(provider: string, user: string, tokens: TokenSet): string {
-    if (!this.cipher) return JSON.stringify({ v: TOKEN_VALUE_VERSION, tokens });
-    return JSON.stringify({
-      v: TOKEN_VALUE_VERSION,
-      sealed: this.cipher.seal(JSON.stringify(tokens), additionalData(provider, user)),
-    });
-  }
-
-  private decode(provider: string, user: string, value: string): TokenSet | undefined {
-    const parsed = parseJson(value);
-    if (!isRecord(parsed)) return this.unreadable(provider, user, 'malformed');
-    if (parsed.v !== TOKEN_VALUE_VERSION) return this.unreadable(provider, user, 'unknown_version');
-    if (parsed.sealed !== undefined) {
-      if (!this.cipher) return this.unreadable(provider, user, 'unknown_key');
-      const opened = this.cipher.open(parsed.sealed, additionalData(provider, user));
-      if (!opened.ok) return this.unreadable(provider, user, opened.reason);
-      const tokens = decodeStoredTokens(parseJson(opened.plaintext));
-      return tokens ?? this.unreadable(provider, user, 'malformed');
-    }
-    if (this.cipher) return this.unreadable(provider, user, 'not_encrypted');
-    return decodeStoredTokens(parsed.tokens) ?? this.unreadable(provider, user, 'malformed');
-  }
-
-  private unreadable(provider: string, user: string, reason: UnreadableTokenReason): undefined {
-    try {
-      this.onUnreadableValue?.({ provider, user, reason });
-    } catch {
-      // The hook is for observation only; it cannot change what the store answers.
-    }
-    return undefined;
-  }
-}
-
-/** AES-GCM additional data: binds a sealed value to its provider and user. */
-function additionalData(provider: string, user: string): string {
-  return `nestjs-auth-code-flow:tokens:v${TOKEN_VALUE_VERSION}\u0000${provider}\u0000${user}`;
-}
-
-/** A `TokenSet` from stored JSON, or `undefined` when its shape is wrong. */
-function decodeStoredTokens(value: unknown): TokenSet | undefined {
-  if (!isRecord(value)) return undefined;
-  if (typeof value.accessToken !== 'string' || typeof value.tokenType !== 'string' || !isRecord(value.raw))
-    return undefined;
-  const tokens: TokenSet = { accessToken: value.accessToken, tokenType: value.tokenType, raw: value.raw };
-  for (const field of OPTIONAL_NUMBER_FIELDS) {
-    const fieldValue = value[field];
-    if (fieldValue === undefined) continue;
-    if (typeof fieldValue !== 'number' || !Number.isFinite(fieldValue)) return undefined;
-    tokens[field] = fieldValue;
-  }
-  for (const field of OPTIONAL_STRING_FIELDS) {
-    const fieldValue = value[field];
-    if (fieldValue === undefined) continue;
-    if (typeof fieldValue !== 'string') return undefined;
-    tokens[field] = fieldValue;
-  }
-  if (value.idTokenClaims !== undefined) {
-    if (!isRecord(value.idTokenClaims)) return undefined;
-    tokens.idTokenClaims = value.idTokenClaims;
-  }
-  return tokens;
 }

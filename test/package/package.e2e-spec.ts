@@ -102,15 +102,17 @@ describe('the built package', () => {
     expect(names).toEqual(expect.arrayContaining(API_NAMES));
   });
 
-  it('ships only dist, the licence and the readme, without specs', () => {
+  it('ships only dist, the PostgreSQL migration, the licence and the readme, without specs', () => {
     const [pack] = JSON.parse(
       execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }),
     );
     const files: string[] = pack.files.map((file: { path: string }) => file.path);
     expect(files.filter((file) => !file.startsWith('dist/')).sort()).toEqual(
-      expect.arrayContaining(['LICENSE', 'package.json']),
+      expect.arrayContaining(['LICENSE', 'migrations/postgres-token-store.sql', 'package.json']),
     );
-    expect(files.every((file) => /^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(file))).toBe(true);
+    expect(
+      files.every((file) => /^(dist\/|migrations\/[a-z-]+\.sql$|LICENSE$|README\.md$|package\.json$)/.test(file)),
+    ).toBe(true);
     expect(files.some((file) => file.includes('.spec.'))).toBe(false);
     expect(files).toContain('dist/index.d.ts');
   });
