@@ -17,6 +17,7 @@ function tokens(overrides: Partial<TokenSet> = {}): TokenSet {
     refreshToken: `rt-${randomUUID()}`,
     scope: 'read write',
     idToken: 'header.payload.signature',
+    idTokenClaims: { iss: 'https://idp.example', sub: 'ada', aud: ['client'], email_verified: true, amr: ['pwd'] },
     raw: { access_token: accessToken, token_type: 'Bearer', expires_in: 3600, nested: { a: [1, 'two', null] } },
     ...overrides,
   };
