@@ -99,7 +99,6 @@ const STACKS: StackDefinition[] = [
     script: 'module.js',
     env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory' },
   },
-  // No `expectsNonce` yet: the module sends a nonce once its ID token validation is wired (issue 12).
   {
     id: 'module-oidc-express',
     label: '(e) nestjs-auth-code-flow, in-memory, OpenID Connect',
@@ -108,6 +107,7 @@ const STACKS: StackDefinition[] = [
     script: 'module.js',
     env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'memory', BENCH_OIDC: '1' },
     oidc: true,
+    expectsNonce: true,
   },
   {
     id: 'module-oidc-fastify',
@@ -117,6 +117,7 @@ const STACKS: StackDefinition[] = [
     script: 'module.js',
     env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory', BENCH_OIDC: '1' },
     oidc: true,
+    expectsNonce: true,
   },
   {
     id: 'module-redis-express',

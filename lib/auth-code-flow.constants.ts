@@ -76,3 +76,14 @@ export const DISCOVERY_FAILURE_BACKOFF_MS = 1000;
 
 /** Default leeway for the `exp`, `iat` and `nbf` of ID tokens. */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 60;
+
+/** A provider's JWK Set (the keys of its ID tokens) is kept this long when its answer has no `Cache-Control: max-age`. */
+export const JWKS_DEFAULT_TTL_SECONDS = 10 * 60;
+/** The bounds a JWK Set answer's `max-age` is held within. */
+export const JWKS_MIN_TTL_SECONDS = 60;
+export const JWKS_MAX_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * Least time between two fetches of a JWK Set, when a token names a key the set does not hold: tokens with
+ * made-up `kid`s cannot turn into a stream of requests to the provider.
+ */
+export const JWKS_REFETCH_COOLDOWN_MS = 30_000;

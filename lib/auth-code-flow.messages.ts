@@ -80,6 +80,45 @@ export const PUBLIC_DISCOVERY_FAILED = "The provider's configuration could not b
 /** `detail` names a rule or a claim, never a claim's value or the token. */
 export const ID_TOKEN_INVALID = (provider: string, detail: string) =>
   `The ID token from provider ${provider} was refused: ${detail}.`;
+
+/** Why an ID token was refused, for {@link ID_TOKEN_INVALID}: rules, claim and header names only, never a value. */
+export const ID_TOKEN_PROBLEM = {
+  missingIdToken: 'the token response has no id_token although the scope includes openid',
+  malformed: 'it is not a signed JWT (compact JWS) with a JSON object payload',
+  claimMissing: (claim: string) => `it has no "${claim}" claim`,
+  claimMistyped: (claim: string) => `its "${claim}" claim has the wrong type`,
+  algorithm: 'its "alg" is none or not one of the provider\'s allowed algorithms',
+  signature: 'its signature does not verify',
+  unknownKey: "no key of the provider's JWKS matches its header, even after fetching the JWKS again",
+  jwksStatus: (status: number) => `the JWKS request answered HTTP ${status}`,
+  jwksNotJson: 'the JWKS is not JSON',
+  jwksNotKeySet: 'the JWKS is not an object with a keys array',
+  jwksTooLarge: (maxBytes: number) => `the JWKS exceeds ${maxBytes} bytes`,
+  jwksTimeout: (timeoutMs: number) => `the JWKS request got no complete answer within ${timeoutMs} ms`,
+  jwksNetwork: (code: string) => `the JWKS request failed with network error ${code}`,
+  jwksNoGet: 'the token transport has no get method to fetch the JWKS with',
+  jwksUnusableKey: "the key of the provider's JWKS that matches its header cannot be used",
+  noSecret: 'it is signed with a client secret and the provider has none configured',
+  issuer: 'its "iss" claim is not the provider\'s issuer',
+  tenant: 'its "tid" claim is not a tenant id to complete the issuer with',
+  audience: 'its "aud" claim does not hold the client id',
+  azpMissing: 'its "aud" claim holds several audiences and it has no "azp" claim',
+  azp: 'its "azp" claim is not the client id',
+  expired: 'it has expired ("exp")',
+  issuedInFuture: 'its "iat" lies in the future beyond the clock tolerance',
+  notYetValid: 'its "nbf" lies in the future beyond the clock tolerance',
+  nonceMissing: 'it has no "nonce" claim although the authorization request sent one',
+  nonce: 'its "nonce" claim is not the one the authorization request sent',
+  atHash: 'its "at_hash" claim does not match the access token',
+  subject: 'its "sub" claim is not the subject of the earlier ID token',
+} as const;
+/** An `IdTokenValidator` built with options that cannot verify any token: a mistake of the calling code. */
+export const ID_TOKEN_VALIDATOR_ARGUMENT = (option: 'algorithms' | 'clientSecret' | 'keys') =>
+  ({
+    algorithms: 'The algorithms of an IdTokenValidator must be a non-empty list without none.',
+    clientSecret: 'The algorithms of the IdTokenValidator hold an HMAC one, which needs the clientSecret.',
+    keys: 'The algorithms of the IdTokenValidator hold an asymmetric one, which needs a key source (the JWKS).',
+  })[option];
 export const NOT_CONNECTED = (provider: string) =>
   `The user has no tokens for provider ${provider}: connect the account first.`;
 export const ENDPOINT_NOT_CONFIGURED = (provider: string, endpoint: string) =>

@@ -1,7 +1,9 @@
-import { AuthCodeFlowConfigError } from '../auth-code-flow.errors.js';
-import { INVALID_OPTIONS } from '../auth-code-flow.messages.js';
+import { AuthCodeFlowConfigError, DiscoveryError } from '../auth-code-flow.errors.js';
+import { DISCOVERY_FAILED, INVALID_OPTIONS } from '../auth-code-flow.messages.js';
 import { ProviderMetadataCache } from '../discovery/provider-metadata.cache.js';
 import type { ProviderMetadata } from '../discovery/provider-metadata.js';
+import { createIdTokenValidator } from '../id-token/create-id-token-validator.js';
+import type { IdTokenValidator } from '../id-token/id-token.validator.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { AuthorizationUrlBuilder } from './authorization-url.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
@@ -23,6 +25,8 @@ export interface ProviderParts {
 export class ProviderEndpoints {
   private parts: ProviderParts | undefined;
   private readonly metadata: ProviderMetadataCache | undefined;
+  /** Kept across metadata refreshes, so that the JWKS cache and its refetch cooldown survive them. */
+  private idTokens: IdTokenValidator | undefined;
 
   constructor(
     private readonly config: ResolvedProviderConfig,
@@ -74,14 +78,32 @@ export class ProviderEndpoints {
         ? config.requireIssuerParameter
         : metadata.authorizationResponseIssParameterSupported,
     };
-    return { ...this.build(merged), metadata };
+    if (merged.idToken.validate && merged.jwksUri === undefined) {
+      const detail = 'it names no jwks_uri, which the ID tokens are verified with';
+      throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(metadata.issuer, detail));
+    }
+    return { ...this.build(merged, metadata), metadata };
   }
 
-  private build(config: ResolvedProviderConfig): ProviderParts {
+  private build(config: ResolvedProviderConfig, metadata?: ProviderMetadata): ProviderParts {
+    if (config.idToken.validate) {
+      this.idTokens = createIdTokenValidator({
+        config,
+        metadata,
+        transport: this.tokenClient.transport,
+        timeoutMs: this.timeoutMs,
+        previous: this.idTokens,
+      });
+    }
     return {
       config,
       authorizationUrls: new AuthorizationUrlBuilder(config),
-      grants: new TokenGrants(config, this.tokenClient, this.timeoutMs),
+      grants: new TokenGrants(
+        config,
+        this.tokenClient,
+        this.timeoutMs,
+        config.idToken.validate ? this.idTokens : undefined,
+      ),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { IdTokenValidationError } from '../auth-code-flow.errors.js';
-import { ID_TOKEN_INVALID } from '../auth-code-flow.messages.js';
+import { ID_TOKEN_INVALID, ID_TOKEN_PROBLEM } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { authenticateClient } from './client-authentication.js';
@@ -49,8 +49,7 @@ export class TokenGrants {
     if (flow.codeVerifier) params.code_verifier = flow.codeVerifier;
     const tokens = await this.request('token', params, bodyEncoding);
     if (this.idTokens === undefined) return tokens;
-    if (tokens.idToken === undefined)
-      throw this.refusal('missing_id_token', 'the token response has no id_token (OpenID Connect Core §3.1.3.3)');
+    if (tokens.idToken === undefined) throw this.refusal('missing_id_token', ID_TOKEN_PROBLEM.missingIdToken);
     if (flow.nonce === undefined) throw this.refusal('nonce_missing', 'the pending authorization holds no nonce');
     tokens.idTokenClaims = await this.idTokens.validate(tokens.idToken, {
       nonce: flow.nonce,

@@ -18,7 +18,8 @@ export const ASYMMETRIC_ID_TOKEN_ALGORITHMS: ReadonlySet<string> = new Set([
 ]);
 export const HMAC_ID_TOKEN_ALGORITHMS: ReadonlySet<string> = new Set(['HS256', 'HS384', 'HS512']);
 const MAX_CLOCK_TOLERANCE_SECONDS = 600;
-const TENANT_PLACEHOLDER = '{tenantid}';
+/** In `idTokenIssuer`, stands for the ID token's `tid` claim (Entra ID's multi-tenant issuer). */
+export const TENANT_PLACEHOLDER = '{tenantid}';
 
 /** True when the space-or-delimiter separated scope holds `openid` (OpenID Connect Core §3.1.2.1). */
 export function scopeIncludesOpenid(scope: string | undefined, delimiter: string): boolean {

@@ -14,6 +14,7 @@ describe('gitlab preset against a self-managed GitLab under a path prefix', () =
       tokenPath: '/gitlab/oauth/token',
       clientAuth: 'client_secret_post',
       pkce: 'supported',
+      idToken: { issuer: (url) => `${url}/gitlab`, jwksPath: '/gitlab/oauth/discovery/keys', onRefresh: true },
       // Every exchange and refresh returns a new refresh token (rotation), and created_at.
       tokens: ({ scope, n }) => ({
         body: {
@@ -45,7 +46,9 @@ describe('gitlab preset against a self-managed GitLab under a path prefix', () =
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     const { tokens } = await manager.handleCallback('ada', callback);
     expect(tokens).toMatchObject({ tokenType: 'Bearer', expiresIn: 7200, scope: 'read_user openid' });
+    expect(tokens.idTokenClaims).toMatchObject({ iss: `${fake.url}/gitlab`, aud: fake.clientId });
     const refreshed = await manager.refreshAccessToken(tokens.refreshToken!);
+    expect(refreshed.idTokenClaims).toMatchObject({ iss: `${fake.url}/gitlab`, sub: tokens.idTokenClaims!.sub });
     expect(refreshed.refreshToken).toBeDefined();
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken);
   });

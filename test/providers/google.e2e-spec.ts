@@ -4,7 +4,7 @@
 // RFC 9207 `iss` in authorization responses: https://developers.google.com/identity/openid-connect/reference
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvalidCallbackError, google } from '../../lib/index.js';
-import { PresetFake, REDIRECT_URI, SECRET, authorize } from './support/preset-fake.js';
+import { ID_TOKEN_SUBJECT, PresetFake, REDIRECT_URI, SECRET, authorize } from './support/preset-fake.js';
 import { endpointOf, moduleOpener } from './support/suite.js';
 
 describe('google preset against a Google-like loopback provider', () => {
@@ -18,6 +18,12 @@ describe('google preset against a Google-like loopback provider', () => {
       clientAuth: 'client_secret_post',
       pkce: 'supported',
       iss: 'https://accounts.google.com',
+      // Google's ID tokens: issuer https://accounts.google.com, keys at /oauth2/v3/certs (moved with baseUri).
+      idToken: {
+        issuer: 'https://accounts.google.com',
+        jwksPath: '/oauth2/v3/certs',
+        claims: () => ({ email: 'ada@example.com' }),
+      },
       tokens: ({ type, n }) =>
         type === 'authorization_code'
           ? // A short-lived first token, so that getTokens must refresh it (it is within the expiry skew).
@@ -28,7 +34,6 @@ describe('google preset against a Google-like loopback provider', () => {
                 refresh_token: fake.refreshToken(n),
                 scope: 'openid email',
                 token_type: 'Bearer',
-                id_token: 'eyJ.x.y',
               },
             }
           : // Google's refresh response: no refresh_token.
@@ -57,9 +62,11 @@ describe('google preset against a Google-like loopback provider', () => {
     const { tokens } = await manager.handleCallback('ada', callback);
     expect(tokens).toMatchObject({
       tokenType: 'Bearer',
-      idToken: 'eyJ.x.y',
+      idToken: expect.stringMatching(/^eyJ/),
+      idTokenClaims: { iss: 'https://accounts.google.com', sub: ID_TOKEN_SUBJECT, email: 'ada@example.com' },
       refreshToken: expect.stringMatching(/^refresh-/),
     });
+    expect(tokens.idTokenClaims!.nonce).toBe(url.searchParams.get('nonce'));
     expect(fake.tokenRequests.at(-1)!.path).toBe('/token');
   });
 

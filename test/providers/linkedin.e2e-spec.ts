@@ -16,6 +16,7 @@ describe('linkedin preset against a LinkedIn-like loopback provider', () => {
       tokenPath: '/oauth/v2/accessToken',
       clientAuth: 'client_secret_post',
       pkce: 'rejected',
+      idToken: { issuer: 'https://www.linkedin.com/oauth', jwksPath: '/oauth/openid/jwks' },
       // The classic response: no token_type.
       tokens: ({ n }) => ({ body: { access_token: `AQV${n}`, expires_in: 5183999 } }),
     });
@@ -41,6 +42,7 @@ describe('linkedin preset against a LinkedIn-like loopback provider', () => {
       accessToken: expect.stringMatching(/^AQV/),
       tokenType: 'Bearer',
       expiresIn: 5183999,
+      idTokenClaims: { iss: 'https://www.linkedin.com/oauth', aud: fake.clientId },
     });
     expect(fake.tokenRequests.at(-1)!.params.code_verifier).toBeUndefined();
   });

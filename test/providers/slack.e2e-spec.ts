@@ -137,8 +137,9 @@ describe('slackOpenId preset (Sign in with Slack) against a Slack-like loopback 
       tokenPath: '/api/openid.connect.token',
       clientAuth: 'client_secret_post',
       pkce: 'supported',
+      idToken: { issuer: 'https://slack.com', jwksPath: '/openid/connect/keys' },
       tokens: ({ n }) => ({
-        body: { ok: true, access_token: `xoxp-${n}`, token_type: 'Bearer', id_token: 'eyJ.siws.sig' },
+        body: { ok: true, access_token: `xoxp-${n}`, token_type: 'Bearer' },
       }),
       error: slackError,
     });
@@ -152,7 +153,11 @@ describe('slackOpenId preset (Sign in with Slack) against a Slack-like loopback 
     const { url, callback } = await authorize(manager, fake);
     expect(url.searchParams.get('scope')).toBe('openid email profile');
     const { tokens } = await manager.handleCallback('ada', callback);
-    expect(tokens).toMatchObject({ tokenType: 'Bearer', idToken: 'eyJ.siws.sig' });
+    expect(tokens).toMatchObject({
+      tokenType: 'Bearer',
+      idToken: expect.stringMatching(/^eyJ/),
+      idTokenClaims: { iss: 'https://slack.com', aud: fake.clientId },
+    });
   });
 
   it('turns { ok: false } into a TokenRequestError', async () => {

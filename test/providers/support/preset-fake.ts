@@ -9,6 +9,7 @@ import {
   type FlowManagerOptions,
 } from '../../../lib/index.js';
 import { followAuthorization } from '../../support/follow-authorization.js';
+import { generateSigningKey, signJwt, type SigningKey } from '../../support/signing-provider.js';
 
 /** A reply of the fake token endpoint: an object is sent as JSON, a string as is. */
 export interface Reply {
@@ -47,7 +48,22 @@ export interface PresetFakeSpec {
   tokens: (grant: TokenGrant) => Reply;
   /** The provider's error response. @default RFC 6749 §5.2 JSON with HTTP 400 (401 for invalid_client) */
   error?: (kind: ErrorKind, description: string) => Reply;
+  /**
+   * An OpenID Connect provider: its JWKS (one RS256 key) is served at `jwksPath`, and every successful code
+   * grant answer without an `id_token` gets one, signed, for `issuer`, the client and the flow's nonce (refresh
+   * answers too with `onRefresh`), with `claims(grant)` added.
+   */
+  idToken?: {
+    /** The `iss` claim; a function gets the fake's URL. */
+    issuer: string | ((url: string) => string);
+    jwksPath: string;
+    onRefresh?: boolean;
+    claims?: (grant: TokenGrant) => Record<string, unknown>;
+  };
 }
+
+/** The subject of the ID tokens a preset fake signs. */
+export const ID_TOKEN_SUBJECT = 'preset-user-1';
 
 export const SECRET = 'se:cr+et&%/ value';
 export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/preset/callback';
@@ -62,7 +78,8 @@ export class PresetFake {
   url = '';
   clientId = 'preset-client';
   clientSecret: string | undefined = SECRET;
-  private readonly codes = new Map<string, { challenge?: string; scope?: string; used: boolean }>();
+  private readonly codes = new Map<string, { challenge?: string; scope?: string; nonce?: string; used: boolean }>();
+  private signingKey: SigningKey | undefined;
   private readonly refreshTokens = new Set<string>();
   private counter = 0;
 
@@ -74,6 +91,7 @@ export class PresetFake {
   static async start(spec: PresetFakeSpec): Promise<PresetFake> {
     const server = createServer();
     const fake = new PresetFake(server, spec);
+    if (spec.idToken) fake.signingKey = await generateSigningKey('RS256');
     server.on('request', (req, res) => void fake.dispatch(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -104,8 +122,10 @@ export class PresetFake {
     try {
       if (req.method === 'GET' && url.pathname === this.spec.authorizePath)
         return this.authorizeEndpoint(url.searchParams, res);
+      if (req.method === 'GET' && this.signingKey && url.pathname === this.spec.idToken?.jwksPath)
+        return send(res, { body: { keys: [this.signingKey.publicJwk] } });
       if (req.method === 'POST' && url.pathname === this.spec.tokenPath) {
-        return this.tokenEndpoint(url.pathname, req.headers, Buffer.concat(chunks).toString('utf8'), res);
+        return await this.tokenEndpoint(url.pathname, req.headers, Buffer.concat(chunks).toString('utf8'), res);
       }
       send(res, { status: 404, body: { error: 'not_found' } });
     } catch (error) {
@@ -135,7 +155,8 @@ export class PresetFake {
       redirect.searchParams.set('error_description', 'Missing required parameter [code_challenge].');
     } else {
       const code = randomBytes(16).toString('hex');
-      this.codes.set(code, { challenge, scope: q.get('scope') ?? undefined, used: false });
+      const nonce = q.get('nonce') ?? undefined;
+      this.codes.set(code, { challenge, scope: q.get('scope') ?? undefined, nonce, used: false });
       redirect.searchParams.set('code', code);
     }
     if (q.has('state')) redirect.searchParams.set('state', q.get('state')!);
@@ -143,7 +164,12 @@ export class PresetFake {
     res.writeHead(302, { Location: redirect.toString() }).end();
   }
 
-  private tokenEndpoint(path: string, headers: IncomingMessage['headers'], body: string, res: ServerResponse): void {
+  private async tokenEndpoint(
+    path: string,
+    headers: IncomingMessage['headers'],
+    body: string,
+    res: ServerResponse,
+  ): Promise<void> {
     const contentType = String(headers['content-type'] ?? '');
     const params = contentType.startsWith('application/json')
       ? stringFields(JSON.parse(body))
@@ -166,7 +192,9 @@ export class PresetFake {
 
     if (params.grant_type === 'refresh_token') {
       if (!this.refreshTokens.has(params.refresh_token ?? '')) return error('invalid_grant', 'unknown refresh token');
-      return send(res, this.spec.tokens({ type: 'refresh_token', n: ++this.counter }));
+      const grant: TokenGrant = { type: 'refresh_token', n: ++this.counter };
+      const reply = this.spec.tokens(grant);
+      return send(res, this.spec.idToken?.onRefresh ? await this.withIdToken(reply, grant) : reply);
     }
     if (params.grant_type !== 'authorization_code') return error('invalid_request', 'unsupported grant_type');
     const issued = this.codes.get(params.code ?? '');
@@ -181,7 +209,27 @@ export class PresetFake {
     } else if (params.code_verifier !== undefined && this.spec.pkce !== 'supported') {
       return error('invalid_request', 'unexpected code_verifier');
     }
-    send(res, this.spec.tokens({ type: 'authorization_code', scope: issued.scope, n: ++this.counter }));
+    const grant: TokenGrant = { type: 'authorization_code', scope: issued.scope, n: ++this.counter };
+    send(res, await this.withIdToken(this.spec.tokens(grant), grant, issued.nonce));
+  }
+
+  /** The reply with a signed `id_token` added, for an OpenID Connect fake's successful JSON answer without one. */
+  private async withIdToken(reply: Reply, grant: TokenGrant, nonce?: string): Promise<Reply> {
+    const body = reply.body;
+    if (!this.signingKey || (reply.status ?? 200) !== 200 || typeof body !== 'object' || body === null) return reply;
+    if ('id_token' in body || 'error' in body || (body as { ok?: unknown }).ok === false) return reply;
+    const now = Math.floor(Date.now() / 1000);
+    const claims = {
+      iss:
+        typeof this.spec.idToken!.issuer === 'string' ? this.spec.idToken!.issuer : this.spec.idToken!.issuer(this.url),
+      aud: this.clientId,
+      sub: ID_TOKEN_SUBJECT,
+      iat: now,
+      exp: now + 300,
+      ...(nonce === undefined ? {} : { nonce }),
+      ...this.spec.idToken!.claims?.(grant),
+    };
+    return { ...reply, body: { ...body, id_token: await signJwt(claims, { key: this.signingKey }) } };
   }
 
   /** The provider's one client authentication method, RFC 6749 §2.3.1 (form-urlencoded before base64). */
