@@ -23,7 +23,10 @@ export interface LoginOptions {
 }
 
 export interface LocalAuthorizationServer {
-  /** `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`. */
+  /**
+   * `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`, and its
+   * metadata is at `/.well-known/openid-configuration`.
+   */
   readonly issuer: string;
   /**
    * Plays the browser from `authorizationUrl` to the client's redirect URI: follows redirects, signs in,
@@ -32,7 +35,8 @@ export interface LocalAuthorizationServer {
    */
   login(authorizationUrl: string, options: LoginOptions): Promise<URL>;
   /**
-   * How many requests each `METHOD /path` got so far (no query, no body), e.g. `{ 'POST /token': 2 }`;
+   * How many requests each `METHOD /path` got so far (no query, no body), e.g. `{ 'POST /token': 2, 'GET /jwks': 1,
+   * 'GET /.well-known/openid-configuration': 1 }`;
    * per-flow segments are folded (`GET /interaction/:uid`, `GET /auth/:uid`). Includes every request whose
    * response the caller has already received.
    */
