@@ -23,7 +23,10 @@ export interface LoginOptions {
 }
 
 export interface LocalAuthorizationServer {
-  /** `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`. */
+  /**
+   * `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`, and its
+   * metadata is at `/.well-known/openid-configuration`.
+   */
   readonly issuer: string;
   /**
    * Plays the browser from `authorizationUrl` to the client's redirect URI: follows redirects, signs in,
@@ -32,11 +35,18 @@ export interface LocalAuthorizationServer {
    */
   login(authorizationUrl: string, options: LoginOptions): Promise<URL>;
   /**
-   * How many requests each `METHOD /path` got so far (no query, no body), e.g. `{ 'POST /token': 2 }`;
+   * How many requests each `METHOD /path` got so far (no query, no body), e.g. `{ 'POST /token': 2, 'GET /jwks': 1,
+   * 'GET /.well-known/openid-configuration': 1 }`;
    * per-flow segments are folded (`GET /interaction/:uid`, `GET /auth/:uid`). Includes every request whose
    * response the caller has already received.
    */
   countRequests(): Promise<Record<string, number>>;
+  /**
+   * Replaces the server's signing key with a new one (a new `kid`): later ID tokens are signed with it and
+   * `/jwks` serves it alone, so a JWK Set fetched before cannot verify them. Grants, sessions, codes and
+   * refresh tokens issued before stay valid.
+   */
+  rotateKeys(): Promise<void>;
   /** Stops the server and waits for its process to exit. */
   close(): Promise<void>;
 }
@@ -92,7 +102,8 @@ export async function startLocalAuthorizationServer(options: {
   return {
     issuer,
     login: (authorizationUrl, loginOptions) => login(issuer, clients, authorizationUrl, loginOptions),
-    countRequests: () => countRequests(child),
+    countRequests: async () => (await ask(child, 'count-requests', 'request-counts')).counts as Record<string, number>,
+    rotateKeys: async () => void (await ask(child, 'rotate-keys', 'keys-rotated')),
     close: () => stop(child, exited),
   };
 }
@@ -137,29 +148,27 @@ function isReadyMessage(message: unknown): message is { type: 'ready'; issuer: s
 
 let nextRequestId = 0;
 
-function countRequests(child: ChildProcess): Promise<Record<string, number>> {
+/** Sends `{ type, id }` over IPC and resolves with the server's `{ type: replyType, id, ... }`. */
+function ask(child: ChildProcess, type: string, replyType: string): Promise<Record<string, unknown>> {
   const id = ++nextRequestId;
-  return new Promise<Record<string, number>>((resolve, reject) => {
-    const done = (error: Error | undefined, counts?: Record<string, number>) => {
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const done = (error: Error | undefined, reply?: Record<string, unknown>) => {
       clearTimeout(timer);
       child.off('message', onMessage);
       child.off('exit', onExit);
       if (error) reject(error);
-      else resolve(counts!);
+      else resolve(reply!);
     };
     const onMessage = (message: unknown) => {
-      const reply = message as { type?: unknown; id?: unknown; counts?: unknown } | null;
-      if (reply?.type === 'request-counts' && reply.id === id) done(undefined, reply.counts as Record<string, number>);
+      const reply = message as Record<string, unknown> | null;
+      if (reply?.type === replyType && reply.id === id) done(undefined, reply);
     };
     const onExit = () => done(new Error('The local authorization server has exited.'));
-    const timer = setTimeout(
-      () => done(new Error('The local authorization server did not report its request counts.')),
-      5_000,
-    );
+    const timer = setTimeout(() => done(new Error(`The local authorization server did not answer ${type}.`)), 5_000);
     if (!child.connected) return done(new Error('The local authorization server has exited.'));
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send({ type: 'count-requests', id }, (error) => error && done(error));
+    child.send({ type, id }, (error) => error && done(error));
   });
 }
 

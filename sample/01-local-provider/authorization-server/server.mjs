@@ -13,7 +13,9 @@
 //
 // Run it with `node server.mjs` (prints "Local authorization server: <issuer>") or with child_process.fork
 // (sends { type: 'ready', issuer } over IPC, and exits when the parent goes away). Forked, it also answers
-// { type: 'count-requests', id } with { type: 'request-counts', id, counts: { 'POST /token': n, ... } }.
+//   { type: 'count-requests', id } with { type: 'request-counts', id, counts: { 'POST /token': n, ... } };
+//   { type: 'rotate-keys', id } with { type: 'keys-rotated', id } once a new signing key (new `kid`) has
+//   replaced the old one: later ID tokens are signed with it and /jwks serves it alone.
 //
 // Endpoints (oidc-provider 9 defaults): /auth, /token, /me, /token/revocation, /jwks, /session/end,
 // /.well-known/openid-configuration. Login and consent pages: GET /interaction/:uid, with the forms posting
@@ -254,12 +256,12 @@ function generateSigningKey() {
   return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), use: 'sig', alg: 'RS256' };
 }
 
-function configuration(clients) {
+function configuration(clients, signingKey) {
   return {
     adapter: MapAdapter,
     clients,
     cookies: { keys: COOKIE_KEYS },
-    jwks: { keys: [generateSigningKey()] },
+    jwks: { keys: [signingKey] },
     claims: {
       openid: ['sub'],
       profile: ['name', 'preferred_username'],
@@ -526,15 +528,31 @@ await new Promise((resolve, reject) => {
 }).catch((error) => fail(`cannot listen on ${HOST}:${port} (${error.code ?? error.message})`));
 
 const issuer = `http://${HOST}:${server.address().port}`;
-const provider = new Provider(issuer, configuration(clients));
-provider.on('server_error', (_ctx, error) => {
-  // Name and message only: no request data, which may hold codes, secrets or tokens.
-  process.stderr.write(`local authorization server: server_error ${error?.name ?? 'Error'}: ${error?.message ?? ''}\n`);
-});
+
+/**
+ * An oidc-provider instance signing with `signingKey`, and its request listener. oidc-provider takes its keys
+ * at construction, so a key rotation builds a new instance with the same configuration; what it keeps (grants,
+ * sessions, codes, refresh tokens) lives in the module-level adapter maps and the fixed cookie keys, so
+ * everything issued before a rotation stays valid after it.
+ */
+function mountProvider(signingKey) {
+  const instance = new Provider(issuer, configuration(clients, signingKey));
+  instance.on('server_error', (_ctx, error) => {
+    // Name and message only: no request data, which may hold codes, secrets or tokens.
+    process.stderr.write(
+      `local authorization server: server_error ${error?.name ?? 'Error'}: ${error?.message ?? ''}\n`,
+    );
+  });
+  return { provider: instance, callback: instance.callback() };
+}
+
+// Swapped whole by a key rotation; each request is served by the instance current when it arrived.
+let mounted = mountProvider(generateSigningKey());
+
 // oidc-provider checks static clients on first use; check them now so that bad metadata fails the start.
 for (const { client_id: clientId } of clients) {
   try {
-    await provider.Client.find(clientId);
+    await mounted.provider.Client.find(clientId);
   } catch (error) {
     // The description names the faulty property, never its value.
     fail(
@@ -542,12 +560,11 @@ for (const { client_id: clientId } of clients) {
     );
   }
 }
-const providerCallback = provider.callback();
-
 handler = (req, res) => {
+  const { provider, callback } = mounted;
   handleInteraction(provider, req, res)
     .then((handled) => {
-      if (!handled) providerCallback(req, res);
+      if (!handled) callback(req, res);
     })
     .catch((error) => {
       process.stderr.write(
@@ -579,11 +596,17 @@ process.on('SIGINT', shutdown);
 process.on('disconnect', shutdown);
 
 if (typeof process.send === 'function') {
-  // A parent may ask how many requests each endpoint got (a test proving that no token request was sent).
+  // A parent may ask how many requests each endpoint got (a test proving that no token request was sent),
+  // and may rotate the signing key (a test proving that a client fetches the JWKS again for an unknown kid).
   // Messages are handled in order, after every request that arrived before them.
   process.on('message', (message) => {
-    if (message?.type === 'count-requests' && process.connected) {
+    if (!process.connected) return;
+    if (message?.type === 'count-requests') {
       process.send({ type: 'request-counts', id: message.id, counts: Object.fromEntries(requestCounts) }, () => {});
+    } else if (message?.type === 'rotate-keys') {
+      // The old key leaves the JWKS: a client's cached set cannot verify what the new key signs.
+      mounted = mountProvider(generateSigningKey());
+      process.send({ type: 'keys-rotated', id: message.id }, () => {});
     }
   });
   if (process.connected) process.send({ type: 'ready', issuer }, (error) => error && shutdown());
