@@ -12,10 +12,7 @@ import {
   STATE_BINDING_COOKIE_MISSING,
   STATE_BINDING_UNCHECKABLE,
   STATE_NOT_FOUND,
-  STATE_WITHOUT_VERIFIER,
   STATE_WRONG_BROWSER,
-  STATE_WRONG_PROVIDER,
-  STATE_WRONG_USER,
 } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
@@ -27,13 +24,16 @@ import { assertNoReservedParams } from './authorization-url.js';
 import { matchingBinding } from './browser-binding-hash.js';
 import { checkIssuer } from './check-issuer.js';
 import { parseCallbackParams } from './callback-params.js';
+import { endSessionUrl, type EndSessionUrlOptions } from './end-session-url.js';
 import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 import type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
-import { newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
+import { consumePending, newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
+import { fetchProtectedResource } from './protected-resource.js';
 import { ProviderEndpoints } from './provider-endpoints.js';
 import { bodyEncodingOf } from './token-endpoint.client.js';
 import { TokenRefresher } from './token-refresh.js';
-import { revokeToken } from './token-revocation.js';
+import { revokeStoredTokens } from './token-revocation.js';
+import { fetchUserInfo } from './user-info.js';
 
 export type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 export type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
@@ -204,15 +204,23 @@ export class FlowManager {
   }
 
   /** Revokes the user's refresh (else access) token where the provider has a revocation endpoint (RFC 7009), then forgets the tokens. */
-  async revokeTokens(user: string): Promise<void> {
-    const stored = await this.deps.tokenStore.get(this.name, user);
-    if (!stored) return;
-    const { config } = this.endpoints.ready() ?? (await this.endpoints.load());
-    const { revocationEndpoint } = config;
-    if (revocationEndpoint) {
-      await revokeToken({ ...config, revocationEndpoint }, this.deps.tokenClient, stored, this.deps.httpTimeoutMs);
-    }
-    await this.deps.tokenStore.delete(this.name, user);
+  revokeTokens(user: string): Promise<void> {
+    return revokeStoredTokens(this.userCalls, user);
+  }
+
+  /** The user's claims from the UserInfo endpoint (OpenID Connect Core §5.3), whose `sub` must be the ID token's. */
+  getUserInfo(user: string): Promise<Record<string, unknown>> {
+    return fetchUserInfo(this.userCalls, user);
+  }
+
+  /** `fetch` with the user's access token; no redirect followed; on a 401 `invalid_token`, one refresh and retry. */
+  fetchProtectedResource(user: string, url: string | URL, init?: RequestInit): Promise<Response> {
+    return fetchProtectedResource(this.userCalls, user, url, init);
+  }
+
+  /** The provider's logout URL (OpenID Connect RP-Initiated Logout 1.0) with the stored ID token as `id_token_hint`. */
+  getEndSessionUrl(user: string, options?: EndSessionUrlOptions): Promise<string> {
+    return endSessionUrl(this.userCalls, user, options);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
@@ -223,23 +231,15 @@ export class FlowManager {
     return record;
   }
 
-  /**
-   * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4).
-   * `onConsumed` sees every record consumed, before any check can throw.
-   */
-  private async consumeState(
-    state: string,
-    user: string | undefined,
-    onConsumed?: (record: PendingAuthorization) => void,
-  ): Promise<PendingAuthorization> {
-    const record = await this.deps.stateStore.consume(state);
-    if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
-    onConsumed?.(record);
-    if (record.provider !== this.name) throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(this.name));
-    if (record.user !== user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
-    if (this.config.pkce && !record.codeVerifier)
-      throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
-    return record;
+  /** Consumes the state, then checks its provider, user and verifier: see {@link consumePending}. */
+  private consumeState(state: string, user: string | undefined, onConsumed?: (record: PendingAuthorization) => void) {
+    const expected = { provider: this.name, user, pkce: this.config.pkce };
+    return consumePending(this.deps.stateStore, state, expected, onConsumed);
+  }
+
+  private get userCalls() {
+    const { name: provider, config, endpoints, refresher, deps } = this;
+    return { provider, config, endpoints, refresher, deps };
   }
 
   private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {

@@ -1,6 +1,12 @@
-import { InvalidArgumentError } from '../auth-code-flow.errors.js';
-import { BROWSER_ID_INVALID } from '../auth-code-flow.messages.js';
-import type { PendingAuthorization } from '../interfaces/state-store.interface.js';
+import { InvalidArgumentError, InvalidStateError } from '../auth-code-flow.errors.js';
+import {
+  BROWSER_ID_INVALID,
+  STATE_NOT_FOUND,
+  STATE_WITHOUT_VERIFIER,
+  STATE_WRONG_PROVIDER,
+  STATE_WRONG_USER,
+} from '../auth-code-flow.messages.js';
+import type { PendingAuthorization, StateStore } from '../interfaces/state-store.interface.js';
 import { createCodeVerifier } from '../utils/pkce.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 
@@ -32,5 +38,33 @@ export function newPendingAuthorization(
   if (pkce) record.codeVerifier = createCodeVerifier();
   if (fields.returnTo !== undefined) record.returnTo = fields.returnTo;
   if (fields.browserBinding !== undefined) record.browserBinding = fields.browserBinding;
+  return record;
+}
+
+/** Whom a pending authorization must have been issued to, to be redeemed. */
+export interface PendingAuthorizationOwner {
+  provider: string;
+  user: string | undefined;
+  /** PKCE is on: a record without its verifier is never exchanged. */
+  pkce: boolean;
+}
+
+/**
+ * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4).
+ * `onConsumed` sees every record consumed, before any check can throw.
+ */
+export async function consumePending(
+  stateStore: StateStore,
+  state: string,
+  expected: PendingAuthorizationOwner,
+  onConsumed?: (record: PendingAuthorization) => void,
+): Promise<PendingAuthorization> {
+  const record = await stateStore.consume(state);
+  if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
+  onConsumed?.(record);
+  if (record.provider !== expected.provider)
+    throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(expected.provider));
+  if (record.user !== expected.user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
+  if (expected.pkce && !record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
   return record;
 }

@@ -7,6 +7,7 @@ import {
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { UserInfoError } from '../userinfo.errors.js';
 import { toFlowErrorBody } from './error-response.js';
 
 describe('toFlowErrorBody', () => {
@@ -70,5 +71,28 @@ describe('toFlowErrorBody', () => {
       'The token request failed: no complete response within 300 ms.',
     );
     expect(toFlowErrorBody(timeout)).toMatchObject({ statusCode: 504, error: 'token_endpoint_error' });
+  });
+
+  it('answers a userinfo failure with 502 userinfo_failed, 504 for a timeout, with its own message', () => {
+    for (const reason of [
+      'http_status',
+      'invalid_response',
+      'subject_mismatch',
+      'network',
+      'response_too_large',
+    ] as const) {
+      const error = new UserInfoError(
+        reason,
+        401,
+        'The userinfo request to provider p failed: the userinfo endpoint answered HTTP 401.',
+      );
+      expect(toFlowErrorBody(error)).toEqual({ statusCode: 502, error: 'userinfo_failed', message: error.message });
+    }
+    const timeout = new UserInfoError(
+      'timeout',
+      undefined,
+      'The userinfo request to provider p failed: no complete answer within 300 ms.',
+    );
+    expect(toFlowErrorBody(timeout)).toEqual({ statusCode: 504, error: 'userinfo_failed', message: timeout.message });
   });
 });

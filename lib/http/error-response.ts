@@ -18,6 +18,7 @@ import {
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { UserInfoError } from '../userinfo.errors.js';
 
 /** The JSON body of every failure of the built-in routes. */
 export interface FlowErrorBody {
@@ -31,7 +32,7 @@ const logger = new Logger('AuthCodeFlow');
 
 /**
  * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
- * provider's token endpoint, 503 for an unavailable store or provider metadata. Messages come from our own errors, which hold
+ * provider's token or userinfo endpoint, 503 for an unavailable store or provider metadata. Messages come from our own errors, which hold
  * no secret, code, token or provider text; a store's or the registry's error, whose message names
  * infrastructure (Redis, a command) or the configured providers, answers a fixed sentence instead. Anything
  * unexpected becomes a generic 500 without details, and is logged.
@@ -49,6 +50,10 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   if (error instanceof TokenEndpointError) {
     const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+    return { statusCode, error: error.code, message: error.message };
+  }
+  if (error instanceof UserInfoError) {
+    const statusCode = error.reason === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
     return { statusCode, error: error.code, message: error.message };
   }
   if (error instanceof StoreUnavailableError) {
