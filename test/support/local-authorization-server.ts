@@ -11,6 +11,8 @@ export interface LocalClientMetadata {
   response_types?: ['code'];
   scope?: string;
   token_endpoint_auth_method?: 'client_secret_post' | 'client_secret_basic' | 'none';
+  /** Where RP-Initiated Logout may send the browser back to (`post_logout_redirect_uri`). */
+  post_logout_redirect_uris?: string[];
 }
 
 export interface LoginOptions {
@@ -23,7 +25,7 @@ export interface LoginOptions {
 }
 
 export interface LocalAuthorizationServer {
-  /** `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`. */
+  /** `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`, `/session/end`. */
   readonly issuer: string;
   /**
    * Plays the browser from `authorizationUrl` to the client's redirect URI: follows redirects, signs in,
