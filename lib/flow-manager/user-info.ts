@@ -1,6 +1,5 @@
 import { MAX_TOKEN_RESPONSE_BYTES } from '../auth-code-flow.constants.js';
 import { AuthCodeFlowConfigError, EndpointNotConfiguredError } from '../auth-code-flow.errors.js';
-import { UserInfoError } from '../userinfo.errors.js';
 import {
   ENDPOINT_NOT_CONFIGURED,
   INVALID_OPTIONS,
@@ -10,6 +9,7 @@ import {
 import type { TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import { TokenHttpFailure } from '../transport/token-http-failure.js';
+import { UserInfoError } from '../userinfo.errors.js';
 import { parseTokenResponseBody, UnacceptableBody } from './token-response-body.parser.js';
 import {
   bearerAuthorization,
