@@ -124,3 +124,32 @@ export const NOT_CONNECTED = (provider: string) =>
 export const ENDPOINT_NOT_CONFIGURED = (provider: string, endpoint: string) =>
   `Provider ${provider} has no ${endpoint} endpoint: set it in the options, or use an issuer whose metadata names one.`;
 export const PUBLIC_JWKS_UNAVAILABLE = "The provider's signing keys could not be loaded; try again shortly.";
+/** `detail` is one of {@link USERINFO_PROBLEM}: our words, never the provider's. */
+export const USERINFO_FAILED = (provider: string, detail: string) =>
+  `The userinfo request to provider ${provider} failed: ${detail}.`;
+export const USERINFO_PROBLEM = {
+  status: (status: number) => `the userinfo endpoint answered HTTP ${status}`,
+  signed: 'the answer is a signed JWT (application/jwt), which is not supported',
+  notJson: 'the answer is not application/json',
+  notObject: 'the answer is not a JSON object within the bounds on token responses',
+  noSubject: 'the answer has no string sub',
+  subjectMismatch: "the answer's sub is not the ID token's",
+  timeout: (timeoutMs: number) => `no complete answer within ${timeoutMs} ms`,
+  tooLarge: (maxBytes: number) => `the answer exceeds ${maxBytes} bytes`,
+  network: (code: string | undefined) => `network error ${code ?? 'without a code'}`,
+  noGet: 'the token transport has no get method',
+} as const;
+export const USER_ARGUMENT_INVALID = (method: string) => `The user of ${method} must be a non-empty string.`;
+export const ACCESS_TOKEN_UNSENDABLE = (provider: string) =>
+  `The stored access token of provider ${provider} holds characters an Authorization header cannot carry.`;
+export const RESOURCE_URL_INVALID =
+  'The url of fetchProtectedResource must be an absolute https URL without credentials ' +
+  '(plain http only for localhost, or with allowInsecureRequests).';
+export const RESOURCE_INIT_INVALID = 'The init of fetchProtectedResource must be an object.';
+export const RESOURCE_REDIRECT_INVALID =
+  'fetchProtectedResource never follows a redirect (the access token would go along): init.redirect may only be "manual".';
+export const END_SESSION_OPTIONS_INVALID = 'The options of getEndSessionUrl must be an object.';
+export const POST_LOGOUT_REDIRECT_URI_INVALID =
+  'The postLogoutRedirectUri of getEndSessionUrl must be an absolute https URL without credentials or fragment ' +
+  '(plain http only for localhost, or with allowInsecureRequests).';
+export const END_SESSION_STATE_INVALID = 'The state of getEndSessionUrl must be a non-empty string.';

@@ -22,6 +22,7 @@ export {
   type CreateAuthorizationUrlOptions,
   type HandleCallbackOptions,
 } from './flow-manager/flow-manager.js';
+export type { EndSessionUrlOptions } from './flow-manager/end-session-url.js';
 export { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 export { InjectFlowManager, getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
 export type { ClientAuthMethod, FlowManagerOptions } from './interfaces/flow-manager-options.interface.js';
@@ -51,20 +52,25 @@ export {
   AuthCodeFlowError,
   AuthorizationError,
   DiscoveryError,
+  EndpointNotConfiguredError,
+  IdTokenValidationError,
   InvalidArgumentError,
   InvalidCallbackError,
   InvalidStateError,
+  NotConnectedError,
   StateStoreFullError,
   StoreUnavailableError,
   TokenEndpointError,
   TokenRequestError,
   UnknownProviderError,
   type DiscoveryFailureReason,
+  type IdTokenValidationReason,
   type InvalidArgumentCode,
   type InvalidCallbackReason,
   type InvalidStateReason,
   type TokenEndpointFailure,
 } from './auth-code-flow.errors.js';
+export { UserInfoError, type UserInfoFailureReason } from './userinfo.errors.js';
 
 // Utilities
 export { sanitizeReturnTo } from './utils/return-to.util.js';

@@ -1,14 +1,8 @@
-import {
-  AuthorizationError,
-  InvalidArgumentError,
-  InvalidCallbackError,
-  InvalidStateError,
-} from '../auth-code-flow.errors.js';
+import { AuthorizationError, InvalidCallbackError, InvalidStateError } from '../auth-code-flow.errors.js';
 import {
   AUTHORIZATION_DENIED,
   CALLBACK_PARAM_MISSING,
   CALLBACK_PARAM_NOT_STRING,
-  REFRESH_TOKEN_INVALID,
   STATE_BINDING_COOKIE_MISSING,
   STATE_BINDING_UNCHECKABLE,
   STATE_NOT_FOUND,
@@ -24,17 +18,16 @@ import { assertNoReservedParams } from './authorization-url.js';
 import { matchingBinding } from './browser-binding-hash.js';
 import { checkIssuer } from './check-issuer.js';
 import { parseCallbackParams } from './callback-params.js';
+import { endSessionUrl, type EndSessionUrlOptions } from './end-session-url.js';
 import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 import type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
-import {
-  consumePendingAuthorization,
-  newPendingAuthorization,
-  type PendingAuthorizationFields,
-} from './pending-authorization.js';
+import { consumePending, newPendingAuthorization, type PendingAuthorizationFields } from './pending-authorization.js';
+import { fetchProtectedResource } from './protected-resource.js';
 import { ProviderEndpoints } from './provider-endpoints.js';
 import { bodyEncodingOf } from './token-endpoint.client.js';
-import { TokenRefresher } from './token-refresh.js';
-import { revokeToken } from './token-revocation.js';
+import { assertRefreshToken, TokenRefresher } from './token-refresh.js';
+import { revokeStoredTokens } from './token-revocation.js';
+import { fetchUserInfo } from './user-info.js';
 
 export type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
 export type { FlowManagerDependencies } from './flow-manager-dependencies.interface.js';
@@ -192,8 +185,7 @@ export class FlowManager {
 
   /** Redeems a refresh token (RFC 6749 §6) with the provider's client authentication. */
   async refreshAccessToken(refreshToken: string): Promise<TokenSet> {
-    if (typeof refreshToken !== 'string') throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', REFRESH_TOKEN_INVALID);
-    if (refreshToken === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', REFRESH_TOKEN_INVALID);
+    assertRefreshToken(refreshToken);
     return (this.endpoints.ready() ?? (await this.endpoints.load())).grants.refresh(refreshToken);
   }
 
@@ -206,37 +198,46 @@ export class FlowManager {
   }
 
   /** Revokes the user's refresh (else access) token where the provider has a revocation endpoint (RFC 7009), then forgets the tokens. */
-  async revokeTokens(user: string): Promise<void> {
-    const stored = await this.deps.tokenStore.get(this.name, user);
-    if (!stored) return;
-    const { config } = this.endpoints.ready() ?? (await this.endpoints.load());
-    const { revocationEndpoint } = config;
-    if (revocationEndpoint) {
-      await revokeToken({ ...config, revocationEndpoint }, this.deps.tokenClient, stored, this.deps.httpTimeoutMs);
-    }
-    await this.deps.tokenStore.delete(this.name, user);
+  revokeTokens(user: string): Promise<void> {
+    return revokeStoredTokens(this.userCalls, user);
+  }
+
+  /** The user's claims from the UserInfo endpoint (OpenID Connect Core §5.3), whose `sub` must be the ID token's. */
+  getUserInfo(user: string): Promise<Record<string, unknown>> {
+    return fetchUserInfo(this.userCalls, user);
+  }
+
+  /** `fetch` with the user's access token; no redirect followed; on a 401 `invalid_token`, one refresh and retry. */
+  fetchProtectedResource(user: string, url: string | URL, init?: RequestInit): Promise<Response> {
+    return fetchProtectedResource(this.userCalls, user, url, init);
+  }
+
+  /** The provider's logout URL (OpenID Connect RP-Initiated Logout 1.0) with the stored ID token as `id_token_hint`. */
+  getEndSessionUrl(user: string, options?: EndSessionUrlOptions): Promise<string> {
+    return endSessionUrl(this.userCalls, user, options);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
 
   private async savePending(state: string, fields: PendingAuthorizationFields): Promise<PendingAuthorization> {
-    const secrets = { pkce: this.config.pkce, nonce: this.config.idToken.validate };
-    const record = newPendingAuthorization(this.name, secrets, fields);
+    const record = newPendingAuthorization(
+      this.name,
+      { pkce: this.config.pkce, nonce: this.config.idToken.validate },
+      fields,
+    );
     await this.deps.stateStore.save(state, record, this.deps.stateTtlSeconds);
     return record;
   }
 
-  private consumeState(
-    state: string,
-    user: string | undefined,
-    onConsumed?: (record: PendingAuthorization) => void,
-  ): Promise<PendingAuthorization> {
-    return consumePendingAuthorization(
-      this.deps.stateStore,
-      state,
-      { name: this.name, user, pkce: this.config.pkce },
-      onConsumed,
-    );
+  /** Consumes the state, then checks its provider, user and verifier: see {@link consumePending}. */
+  private consumeState(state: string, user: string | undefined, onConsumed?: (record: PendingAuthorization) => void) {
+    const expected = { provider: this.name, user, pkce: this.config.pkce };
+    return consumePending(this.deps.stateStore, state, expected, onConsumed);
+  }
+
+  private get userCalls() {
+    const { name: provider, config, endpoints, refresher, deps } = this;
+    return { provider, config, endpoints, refresher, deps };
   }
 
   private async keepTokens(user: string | undefined, tokens: TokenSet): Promise<void> {

@@ -44,21 +44,29 @@ export function newPendingAuthorization(
   return record;
 }
 
+/** Whom a pending authorization must have been issued to, to be redeemed. */
+export interface PendingAuthorizationOwner {
+  provider: string;
+  user: string | undefined;
+  /** PKCE is on: a record without its verifier is never exchanged. */
+  pkce: boolean;
+}
+
 /**
- * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4), and
- * holds a verifier when the provider uses PKCE. `onConsumed` sees every record consumed, before any check can throw.
+ * Consumes the state, then checks that it belongs to this provider and this user (RFC 9700 §2.1, §4.4).
+ * `onConsumed` sees every record consumed, before any check can throw.
  */
-export async function consumePendingAuthorization(
+export async function consumePending(
   stateStore: StateStore,
   state: string,
-  expected: { name: string; user: string | undefined; pkce: boolean },
+  expected: PendingAuthorizationOwner,
   onConsumed?: (record: PendingAuthorization) => void,
 ): Promise<PendingAuthorization> {
   const record = await stateStore.consume(state);
   if (!record) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
   onConsumed?.(record);
-  if (record.provider !== expected.name)
-    throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(expected.name));
+  if (record.provider !== expected.provider)
+    throw new InvalidStateError('wrong_provider', STATE_WRONG_PROVIDER(expected.provider));
   if (record.user !== expected.user) throw new InvalidStateError('wrong_user', STATE_WRONG_USER);
   if (expected.pkce && !record.codeVerifier) throw new InvalidStateError('missing_verifier', STATE_WITHOUT_VERIFIER);
   return record;

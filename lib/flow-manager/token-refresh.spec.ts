@@ -4,7 +4,13 @@ import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { RefreshLock } from '../interfaces/token-store.interface.js';
 import { InMemoryTokenStore } from '../stores/in-memory-token.store.js';
-import { needsRefresh, REFRESH_LOCK_MARGIN_MS, refreshedSince, TokenRefresher } from './token-refresh.js';
+import {
+  needsRefresh,
+  REFRESH_LOCK_MARGIN_MS,
+  refreshedSince,
+  replacedSince,
+  TokenRefresher,
+} from './token-refresh.js';
 
 // The refresh logic against an in-memory store and a fake lock; the Redis lock across instances has e2e tests.
 
@@ -68,6 +74,13 @@ describe('needsRefresh and refreshedSince', () => {
     expect(refreshedSince(seen, expired('a'))).toBe(false);
     expect(refreshedSince(seen, expired('b'))).toBe(true);
     expect(refreshedSince(seen, { ...seen, expiresAt: Date.now() + 3_600_000 })).toBe(true);
+  });
+
+  it('replacedSince sees a new access token only: the same one, fresh or not, is still the one seen', () => {
+    const seen = tokens('a', { expiresAt: Date.now() + 3_600_000, refreshToken: 'rt' });
+    expect(replacedSince(seen, { ...seen })).toBe(false);
+    expect(replacedSince(seen, { ...seen, expiresAt: Date.now() - 1000 })).toBe(false);
+    expect(replacedSince(seen, tokens('b'))).toBe(true);
   });
 });
 
@@ -151,5 +164,68 @@ describe('TokenRefresher', () => {
     await expect(refresher.getTokens('ada')).resolves.toMatchObject({ accessToken: 'by-other' });
     expect(refreshed).toEqual([]);
     expect(store.released).toBe(1);
+  });
+
+  describe('refreshNow', () => {
+    const fresh = (accessToken: string, refreshToken = 'rt-old') =>
+      tokens(accessToken, { expiresAt: Date.now() + 3_600_000, refreshToken });
+
+    it('refreshes tokens that are not due, keeps the old refresh token when none comes back, and stores them', async () => {
+      const store = new InMemoryTokenStore();
+      const seen = fresh('old');
+      await store.set('p', 'ada', seen);
+      const { refresher, refreshed } = refresherOn(store, async () => fresh('new', ''));
+      const result = await refresher.refreshNow('ada', seen);
+      expect(result).toMatchObject({ accessToken: 'new', refreshToken: 'rt-old' });
+      expect(refreshed).toEqual(['rt-old']);
+      expect(await store.get('p', 'ada')).toEqual(result);
+    });
+
+    it('shares one refresh between concurrent callers, and with a getTokens refresh under way', async () => {
+      const store = new InMemoryTokenStore();
+      const seen = fresh('old');
+      await store.set('p', 'ada', seen);
+      let finish!: () => void;
+      const gate = new Promise<void>((resolve) => (finish = resolve));
+      const { refresher, refreshed } = refresherOn(store, async () => {
+        await gate;
+        return fresh('new');
+      });
+      const calls = [refresher.refreshNow('ada', seen), refresher.refreshNow('ada', seen), refresher.getTokens('ada')];
+      finish();
+      const results = await Promise.all(calls);
+      expect(refreshed).toEqual(['rt-old']);
+      expect(results.map((result) => result?.accessToken)).toEqual(['new', 'new', 'new']);
+    });
+
+    it('does not refresh tokens replaced since they were seen: a later caller gets the stored ones', async () => {
+      const store = new InMemoryTokenStore();
+      const seen = fresh('old');
+      await store.set('p', 'ada', fresh('replaced', 'rt-2'));
+      const { refresher, refreshed } = refresherOn(store, async () => fresh('never'));
+      await expect(refresher.refreshNow('ada', seen)).resolves.toMatchObject({ accessToken: 'replaced' });
+      expect(refreshed).toEqual([]);
+    });
+
+    it('returns tokens without a refresh token unchanged, and undefined for a user with none', async () => {
+      const store = new InMemoryTokenStore();
+      const seen = tokens('only-access', { expiresAt: Date.now() + 3_600_000 });
+      await store.set('p', 'ada', seen);
+      const { refresher, refreshed } = refresherOn(store, async () => fresh('never'));
+      await expect(refresher.refreshNow('ada', seen)).resolves.toEqual(seen);
+      await expect(refresher.refreshNow('nobody', seen)).resolves.toBeUndefined();
+      expect(refreshed).toEqual([]);
+    });
+
+    it('takes the cross-instance lock; a waiter returns what the holder stored', async () => {
+      const store = new LockingStore();
+      const seen = fresh('old');
+      await store.set('p', 'ada', seen);
+      const { refresher, refreshed } = refresherOn(store, async () => fresh('new'));
+      await expect(refresher.refreshNow('ada', seen)).resolves.toMatchObject({ accessToken: 'new' });
+      expect(store.acquired).toEqual([1000 + REFRESH_LOCK_MARGIN_MS]);
+      expect(store.released).toBe(1);
+      expect(refreshed).toEqual(['rt-old']);
+    });
   });
 });

@@ -4,6 +4,7 @@ import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { authenticateClient } from './client-authentication.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
+import { mergedConfig, type UserCallContext } from './user-call-context.js';
 
 type ClientConfig = Pick<
   ResolvedProviderConfig,
@@ -44,4 +45,17 @@ export async function revokeToken(
     const reason = `the revocation endpoint answered HTTP ${response.status}`;
     throw new TokenEndpointError('http_status', response.status, TOKEN_ENDPOINT_FAILED('revocation', reason));
   }
+}
+
+/** Revokes the user's stored tokens where the provider has a revocation endpoint (see {@link revokeToken}), then forgets them. */
+export async function revokeStoredTokens(context: UserCallContext, user: string): Promise<void> {
+  const { provider, deps } = context;
+  const stored = await deps.tokenStore.get(provider, user);
+  if (!stored) return;
+  const config = await mergedConfig(context);
+  const { revocationEndpoint } = config;
+  if (revocationEndpoint) {
+    await revokeToken({ ...config, revocationEndpoint }, deps.tokenClient, stored, deps.httpTimeoutMs);
+  }
+  await deps.tokenStore.delete(provider, user);
 }

@@ -1,13 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   DiscoveryError,
+  EndpointNotConfiguredError,
   IdTokenValidationError,
+  NotConnectedError,
   StateStoreFullError,
   StoreUnavailableError,
   TokenEndpointError,
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { UserInfoError } from '../userinfo.errors.js';
 import { toFlowErrorBody } from './error-response.js';
 
 describe('toFlowErrorBody', () => {
@@ -33,6 +36,21 @@ describe('toFlowErrorBody', () => {
       statusCode: 503,
       error: 'invalid_id_token',
       message: "The provider's signing keys could not be loaded; try again shortly.",
+    });
+  });
+
+  it('answers a user without tokens with 409 not_connected, a missing endpoint with 501, both with their message', () => {
+    const notConnected = new NotConnectedError('p', 'ada', 'The user has no tokens for provider p.');
+    expect(toFlowErrorBody(notConnected)).toEqual({
+      statusCode: 409,
+      error: 'not_connected',
+      message: notConnected.message,
+    });
+    const noEndpoint = new EndpointNotConfiguredError('p', 'userinfo', 'Provider p has no userinfo endpoint.');
+    expect(toFlowErrorBody(noEndpoint)).toEqual({
+      statusCode: 501,
+      error: 'endpoint_not_configured',
+      message: noEndpoint.message,
     });
   });
 
@@ -85,5 +103,28 @@ describe('toFlowErrorBody', () => {
       'The token request failed: no complete response within 300 ms.',
     );
     expect(toFlowErrorBody(timeout)).toMatchObject({ statusCode: 504, error: 'token_endpoint_error' });
+  });
+
+  it('answers a userinfo failure with 502 userinfo_failed, 504 for a timeout, with its own message', () => {
+    for (const reason of [
+      'http_status',
+      'invalid_response',
+      'subject_mismatch',
+      'network',
+      'response_too_large',
+    ] as const) {
+      const error = new UserInfoError(
+        reason,
+        401,
+        'The userinfo request to provider p failed: the userinfo endpoint answered HTTP 401.',
+      );
+      expect(toFlowErrorBody(error)).toEqual({ statusCode: 502, error: 'userinfo_failed', message: error.message });
+    }
+    const timeout = new UserInfoError(
+      'timeout',
+      undefined,
+      'The userinfo request to provider p failed: no complete answer within 300 ms.',
+    );
+    expect(toFlowErrorBody(timeout)).toEqual({ statusCode: 504, error: 'userinfo_failed', message: timeout.message });
   });
 });

@@ -11,7 +11,9 @@ import {
   AuthCodeFlowError,
   AuthorizationError,
   DiscoveryError,
+  EndpointNotConfiguredError,
   IdTokenValidationError,
+  NotConnectedError,
   InvalidCallbackError,
   InvalidStateError,
   StateStoreFullError,
@@ -20,6 +22,7 @@ import {
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { UserInfoError } from '../userinfo.errors.js';
 
 /** The JSON body of every failure of the built-in routes. */
 export interface FlowErrorBody {
@@ -33,7 +36,8 @@ const logger = new Logger('AuthCodeFlow');
 
 /**
  * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
- * provider's token endpoint, 502 for a refused ID token, 503 for an unavailable store, provider metadata or JWKS. Messages come from our own errors, which hold
+ * provider's token or userinfo endpoint, 502 for a refused ID token, 503 for an unavailable store, provider
+ * metadata or JWKS. Messages come from our own errors, which hold
  * no secret, code, token or provider text; a store's or the registry's error, whose message names
  * infrastructure (Redis, a command) or the configured providers, answers a fixed sentence instead. Anything
  * unexpected becomes a generic 500 without details, and is logged.
@@ -53,6 +57,10 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
     return { statusCode, error: error.code, message: error.message };
   }
+  if (error instanceof UserInfoError) {
+    const statusCode = error.reason === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+    return { statusCode, error: error.code, message: error.message };
+  }
   if (error instanceof StoreUnavailableError) {
     return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STORE_UNAVAILABLE };
   }
@@ -64,6 +72,10 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
       return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_JWKS_UNAVAILABLE };
     return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   }
+  if (error instanceof NotConnectedError)
+    return { statusCode: HttpStatus.CONFLICT, error: error.code, message: error.message };
+  if (error instanceof EndpointNotConfiguredError)
+    return { statusCode: HttpStatus.NOT_IMPLEMENTED, error: error.code, message: error.message };
   if (error instanceof StateStoreFullError) {
     return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_STATE_STORE_FULL };
   }

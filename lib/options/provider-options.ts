@@ -194,6 +194,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
     scope,
     pkce,
     postFormData,
+    allowInsecureRequests: allowInsecure,
     authorizationParams,
     issuer,
     requireIssuerParameter,

@@ -35,6 +35,8 @@ export interface ResolvedProviderConfig {
   scope?: string;
   pkce: boolean;
   postFormData: boolean;
+  /** DANGEROUS, as configured: plain-http URLs off loopback are accepted, here and in `fetchProtectedResource`. */
+  allowInsecureRequests: boolean;
   authorizationParams: Readonly<Record<string, string>>;
   issuer?: string;
   requireIssuerParameter: boolean;

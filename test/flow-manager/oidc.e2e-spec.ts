@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import type { TestingModule } from '@nestjs/testing';
 import {
   FlowManagerRegistry,
+  IdTokenValidationError,
   InvalidStateError,
   TOKEN_STORE,
   type FlowManager,
@@ -9,8 +10,6 @@ import {
   type TokensEvent,
   type TokenStore,
 } from '../../lib/index.js';
-// Not exported from the package's index yet.
-import { IdTokenValidationError } from '../../lib/auth-code-flow.errors.js';
 import {
   startLocalAuthorizationServer,
   type LocalAuthorizationServer,

@@ -11,6 +11,8 @@ export interface LocalClientMetadata {
   response_types?: ['code'];
   scope?: string;
   token_endpoint_auth_method?: 'client_secret_post' | 'client_secret_basic' | 'none';
+  /** Where RP-Initiated Logout may send the browser back to (`post_logout_redirect_uri`). */
+  post_logout_redirect_uris?: string[];
 }
 
 export interface LoginOptions {
@@ -24,8 +26,8 @@ export interface LoginOptions {
 
 export interface LocalAuthorizationServer {
   /**
-   * `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`, and its
-   * metadata is at `/.well-known/openid-configuration`.
+   * `http://127.0.0.1:<port>`; the endpoints are `/auth`, `/token`, `/me`, `/token/revocation`, `/jwks`,
+   * `/session/end`, and its metadata is at `/.well-known/openid-configuration`.
    */
   readonly issuer: string;
   /**
