@@ -59,11 +59,25 @@ const withIdToken: TokenSet = {
 };
 
 describe('endSessionUrl', () => {
-  it('adds client_id, the stored ID token (expired or not: never refreshed), the redirect and the state, form-encoded', async () => {
+  it('adds client_id, the redirect and the state, form-encoded, and no ID token unless asked for', async () => {
+    const context = await contextFor({ tokens: withIdToken });
+    const options = { postLogoutRedirectUri: 'https://app.example/signed-out?from=idp', state: 'a b&c' };
+    expect(await endSessionUrl(context, 'ada', options)).toBe(
+      'https://idp.example/logout?client_id=client+id' +
+        '&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2Fsigned-out%3Ffrom%3Didp&state=a+b%26c',
+    );
+    expect(await endSessionUrl(context, 'ada', { ...options, idTokenHint: false })).not.toContain('id_token_hint');
+    await expect(endSessionUrl(context, 'ada', { idTokenHint: 'yes' as never })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  });
+
+  it('adds the stored ID token (expired or not: never refreshed) as id_token_hint with idTokenHint', async () => {
     const context = await contextFor({ tokens: withIdToken });
     const url = await endSessionUrl(context, 'ada', {
       postLogoutRedirectUri: 'https://app.example/signed-out?from=idp',
       state: 'a b&c',
+      idTokenHint: true,
     });
     expect(url).toBe(
       'https://idp.example/logout?client_id=client+id&id_token_hint=header.payload.signature' +
@@ -73,7 +87,7 @@ describe('endSessionUrl', () => {
 
   it('has only client_id without an ID token, stored tokens or options', async () => {
     const { idToken: _dropped, ...withoutIdToken } = withIdToken;
-    expect(await endSessionUrl(await contextFor({ tokens: withoutIdToken }), 'ada')).toBe(
+    expect(await endSessionUrl(await contextFor({ tokens: withoutIdToken }), 'ada', { idTokenHint: true })).toBe(
       'https://idp.example/logout?client_id=client+id',
     );
     expect(await endSessionUrl(await contextFor(), 'ada', {})).toBe('https://idp.example/logout?client_id=client+id');

@@ -28,6 +28,7 @@ function config(overrides: Partial<ResolvedProviderConfig> = {}): ResolvedProvid
     scope: 'openid',
     pkce: true,
     postFormData: true,
+    allowInsecureRequests: false,
     authorizationParams: {},
     issuer: ISSUER,
     requireIssuerParameter: false,

@@ -51,13 +51,27 @@ describe('getEndSessionUrl', () => {
     });
   }
 
-  it('carries client_id, the stored ID token, the post-logout redirect and the state; nothing is sent or forgotten', async () => {
+  it('carries client_id, the post-logout redirect and the state, and no ID token by default', async () => {
+    const manager = await managerFor();
+    await storeTokens(ID_TOKEN);
+    const url = new URL(
+      await manager.getEndSessionUrl('ada', { postLogoutRedirectUri: 'https://app.example/signed-out', state: 's' }),
+    );
+    expect([...url.searchParams]).toEqual([
+      ['client_id', 'fake-client'],
+      ['post_logout_redirect_uri', 'https://app.example/signed-out'],
+      ['state', 's'],
+    ]);
+  });
+
+  it('with idTokenHint, carries the stored ID token too; nothing is sent or forgotten', async () => {
     const manager = await managerFor();
     await storeTokens(ID_TOKEN);
     const url = new URL(
       await manager.getEndSessionUrl('ada', {
         postLogoutRedirectUri: 'https://app.example/signed-out',
         state: 'logout-state',
+        idTokenHint: true,
       }),
     );
     expect(`${url.origin}${url.pathname}`).toBe(`${provider.url}/logout`);
@@ -74,8 +88,10 @@ describe('getEndSessionUrl', () => {
   it('leaves id_token_hint out when the user has no ID token, or no tokens at all', async () => {
     const manager = await managerFor();
     await storeTokens();
-    expect(await manager.getEndSessionUrl('ada')).toBe(`${provider.url}/logout?client_id=fake-client`);
-    expect(await manager.getEndSessionUrl('nobody', { state: 's' })).toBe(
+    expect(await manager.getEndSessionUrl('ada', { idTokenHint: true })).toBe(
+      `${provider.url}/logout?client_id=fake-client`,
+    );
+    expect(await manager.getEndSessionUrl('nobody', { state: 's', idTokenHint: true })).toBe(
       `${provider.url}/logout?client_id=fake-client&state=s`,
     );
   });
@@ -83,7 +99,7 @@ describe('getEndSessionUrl', () => {
   it("keeps the endpoint's own query", async () => {
     const manager = await managerFor({ endSessionPath: `${provider.url}/oidc/logout?tenant=t1&ui=compact` });
     await storeTokens(ID_TOKEN);
-    expect(await manager.getEndSessionUrl('ada')).toBe(
+    expect(await manager.getEndSessionUrl('ada', { idTokenHint: true })).toBe(
       `${provider.url}/oidc/logout?tenant=t1&ui=compact&client_id=fake-client&id_token_hint=${ID_TOKEN}`,
     );
   });

@@ -111,11 +111,22 @@ describe('calls for a connected user, against a real OpenID provider (oidc-provi
 
   it('getEndSessionUrl gives a logout URL the provider acts on: it signs out and returns to the registered redirect', async () => {
     await connect('linus');
-    const url = await manager.getEndSessionUrl('linus', { postLogoutRedirectUri: SIGNED_OUT, state: 'bye' });
+    // By client_id alone (no token in the URL), then with the ID token as a hint.
+    const plain = await manager.getEndSessionUrl('linus', { postLogoutRedirectUri: SIGNED_OUT, state: 'bye' });
+    expect(plain).toBe(
+      `${server.issuer}/session/end?client_id=local-client&post_logout_redirect_uri=${encodeURIComponent(SIGNED_OUT)}&state=bye`,
+    );
+    expect(await logOut(plain)).toEqual({ status: 303, location: `${SIGNED_OUT}?state=bye` });
+    await connect('linus');
+    const options = { postLogoutRedirectUri: SIGNED_OUT, state: 'bye', idTokenHint: true };
+    const url = await manager.getEndSessionUrl('linus', options);
     expect(url.startsWith(`${server.issuer}/session/end?client_id=local-client&id_token_hint=`)).toBe(true);
     expect(await logOut(url)).toEqual({ status: 303, location: `${SIGNED_OUT}?state=bye` });
     // The oracle refuses what it should: a redirect it does not know, a hint it did not sign.
-    const unknownRedirect = await manager.getEndSessionUrl('linus', { postLogoutRedirectUri: `${SIGNED_OUT}/x` });
+    const unknownRedirect = await manager.getEndSessionUrl('linus', {
+      ...options,
+      postLogoutRedirectUri: `${SIGNED_OUT}/x`,
+    });
     expect(await logOut(unknownRedirect)).toMatchObject({ status: 400 });
     const forged = new URL(url);
     forged.searchParams.set('id_token_hint', `${forged.searchParams.get('id_token_hint')!.slice(0, -4)}AAAA`);
