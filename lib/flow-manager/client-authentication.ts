@@ -7,11 +7,11 @@ type ClientCredentials = Pick<ResolvedProviderConfig, 'clientId' | 'clientSecret
  * Adds the client's authentication to a token endpoint request (RFC 6749 §2.3.1): `client_secret_basic`
  * form-urlencodes id and secret before base64, `client_secret_post` puts both in the body, `none` only the id.
  */
-export function authenticateClient(
+export async function authenticateClient(
   client: ClientCredentials,
   params: Record<string, string>,
   headers: Record<string, string>,
-): void {
+): Promise<void> {
   switch (client.clientAuthMethod) {
     case 'client_secret_basic': {
       const credentials = `${formEncode(client.clientId)}:${formEncode(client.clientSecret ?? '')}`;

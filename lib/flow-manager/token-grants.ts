@@ -81,7 +81,7 @@ export class TokenGrants {
     bodyEncoding: TokenRequestBodyEncoding,
   ): Promise<TokenSet> {
     const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
-    authenticateClient(this.config, params, headers);
+    await authenticateClient(this.config, params, headers);
     const response = await this.client.post({
       operation,
       url: this.config.tokenEndpoint,

@@ -31,7 +31,7 @@ export async function revokeToken(
     : [tokens.accessToken, 'access_token'];
   const params: Record<string, string> = { token, token_type_hint: hint };
   const headers: Record<string, string> = { ...config.tokenRequestHeaders };
-  authenticateClient(config, params, headers);
+  await authenticateClient(config, params, headers);
   const url = config.revocationEndpoint;
   const response = await client.post({
     operation: 'revocation',

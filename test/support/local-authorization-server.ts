@@ -10,7 +10,17 @@ export interface LocalClientMetadata {
   grant_types?: Array<'authorization_code' | 'refresh_token'>;
   response_types?: ['code'];
   scope?: string;
-  token_endpoint_auth_method?: 'client_secret_post' | 'client_secret_basic' | 'none';
+  token_endpoint_auth_method?:
+    'client_secret_post' | 'client_secret_basic' | 'none' | 'private_key_jwt' | 'client_secret_jwt';
+  /** The client's public keys (`private_key_jwt`), or `jwks_uri` to fetch them from. */
+  jwks?: { keys: Array<Record<string, unknown>> };
+  jwks_uri?: string;
+  /** RFC 7523 / OpenID Connect Core §9: the `alg` the client's assertions must use. */
+  token_endpoint_auth_signing_alg?: string;
+  /** RFC 9449 §5.2: access tokens for this client are always DPoP-bound. */
+  dpop_bound_access_tokens?: boolean;
+  /** RFC 9126 §6: this client must push its authorization requests. */
+  require_pushed_authorization_requests?: boolean;
   /** Where RP-Initiated Logout may send the browser back to (`post_logout_redirect_uri`). */
   post_logout_redirect_uris?: string[];
 }
@@ -72,6 +82,10 @@ const STDERR_TAIL = 4096;
 export async function startLocalAuthorizationServer(options: {
   clients: LocalClientMetadata[];
   startTimeoutMs?: number;
+  /** Every client must push its authorization requests (RFC 9126 `require_pushed_authorization_requests`). */
+  requirePushedAuthorizationRequests?: boolean;
+  /** DPoP proofs must carry a server nonce (RFC 9449 §8); a first proof without one is answered `use_dpop_nonce`. */
+  dpopNonce?: boolean;
 }): Promise<LocalAuthorizationServer> {
   const { clients, startTimeoutMs = 15_000 } = options;
   // Jest runs with NODE_OPTIONS=--experimental-vm-modules; the server needs none of it.
@@ -79,7 +93,13 @@ export async function startLocalAuthorizationServer(options: {
   delete env.NODE_OPTIONS;
   const child = fork(SERVER_PATH, [], {
     execArgv: [],
-    env: { ...env, PORT: '0', CLIENTS: JSON.stringify(clients) },
+    env: {
+      ...env,
+      PORT: '0',
+      CLIENTS: JSON.stringify(clients),
+      REQUIRE_PAR: options.requirePushedAuthorizationRequests ? '1' : '0',
+      DPOP_NONCE: options.dpopNonce ? '1' : '0',
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   let stderr = '';

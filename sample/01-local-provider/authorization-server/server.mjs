@@ -6,6 +6,10 @@
 // rejects a replayed authorization code (revoking what the first redemption issued).
 //
 //   PORT      port to listen on (default 0: any free port); the issuer is http://127.0.0.1:<port>
+//   REQUIRE_PAR=1  every authorization request must be pushed first (RFC 9126
+//             `require_pushed_authorization_requests`); PAR itself is always on, at /request
+//   DPOP_NONCE=1   DPoP (RFC 9449, always on) with server nonces: a proof without the current nonce is
+//             answered `use_dpop_nonce`
 //   CLIENTS   JSON array of oidc-provider client metadata, e.g.
 //             [{"client_id":"app","client_secret":"s","redirect_uris":["http://127.0.0.1:3000/oauth/local/callback"],
 //               "grant_types":["authorization_code","refresh_token"],"scope":"openid profile",
@@ -23,7 +27,7 @@
 //
 // Secrets, codes and tokens are never logged.
 
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider, { errors } from 'oidc-provider';
 
@@ -34,6 +38,8 @@ const MAX_FORM_BYTES = 16 * 1024;
 const MAX_USERNAME_LENGTH = 100;
 // Fixed keys: this server is for local development and tests only; its cookies need no secrecy across restarts.
 const COOKIE_KEYS = ['local-authorization-server-cookie-key-1', 'local-authorization-server-cookie-key-2'];
+// DPoP nonces are HMACs of the time under this secret; one per process is enough.
+const DPOP_NONCE_SECRET = randomBytes(32);
 
 function fail(message) {
   process.stderr.write(`local authorization server: ${message}\n`);
@@ -280,6 +286,14 @@ function configuration(clients, signingKey) {
     },
     features: {
       devInteractions: { enabled: false },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: process.env.REQUIRE_PAR === '1',
+      },
+      dPoP:
+        process.env.DPOP_NONCE === '1'
+          ? { enabled: true, nonceSecret: DPOP_NONCE_SECRET, requireNonce: () => true }
+          : { enabled: true },
       revocation: {
         enabled: true,
         async allowedPolicy(_ctx, client, token) {
