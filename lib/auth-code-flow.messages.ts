@@ -153,3 +153,23 @@ export const POST_LOGOUT_REDIRECT_URI_INVALID =
   'The postLogoutRedirectUri of getEndSessionUrl must be an absolute https URL without credentials or fragment ' +
   '(plain http only for localhost, or with allowInsecureRequests).';
 export const END_SESSION_STATE_INVALID = 'The state of getEndSessionUrl must be a non-empty string.';
+/** The operation of a pushed authorization request (RFC 9126), for {@link TOKEN_ENDPOINT_FAILED}. */
+export const PAR_OPERATION = 'pushed authorization';
+/** Why a PAR endpoint's answer is unusable, for {@link TOKEN_ENDPOINT_FAILED}; in our words only. */
+export const PAR_RESPONSE_PROBLEM = {
+  redirect: (status: number) => `the PAR endpoint answered with a redirect (HTTP ${status}), which is never followed`,
+  status: (status: number) => `the PAR endpoint answered HTTP ${status}, not 201 Created`,
+  rejected: (status: number) => `the PAR endpoint refused the request with an OAuth error (HTTP ${status})`,
+  notObject: 'the answer is not a JSON object',
+  requestUri: (maxLength: number) => `its request_uri is not a string of 1 to ${maxLength} visible ASCII characters`,
+  expiresIn: 'its expires_in is not a positive integer of at most ten years',
+} as const;
+/** Why a discovering provider's pushed authorization settings cannot be used, for {@link DISCOVERY_FAILED}. */
+export const PAR_METADATA_PROBLEM = {
+  required: (provider: string) =>
+    'it requires pushed authorization requests (require_pushed_authorization_requests), ' +
+    `which providers.${provider}.pushedAuthorizationRequests: false turns off`,
+  noEndpoint: (provider: string) =>
+    'it names no pushed_authorization_request_endpoint, which pushed authorization requests need: ' +
+    `set providers.${provider}.pushedAuthorizationRequestPath`,
+} as const;

@@ -71,6 +71,7 @@ export {
   type TokenEndpointFailure,
 } from './auth-code-flow.errors.js';
 export { UserInfoError, type UserInfoFailureReason } from './userinfo.errors.js';
+export { PushedAuthorizationError, type PushedAuthorizationFailure } from './pushed-authorization.errors.js';
 
 // Utilities
 export { sanitizeReturnTo } from './utils/return-to.util.js';

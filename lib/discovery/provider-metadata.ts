@@ -16,6 +16,8 @@ export interface ProviderMetadata {
   authorizationResponseIssParameterSupported: boolean;
   /** `id_token_signing_alg_values_supported`, its string entries; absent when the metadata has none. */
   idTokenSigningAlgValuesSupported?: string[];
+  /** RFC 9126 §5 `require_pushed_authorization_requests: true`; absent when the metadata does not say so. */
+  requirePushedAuthorizationRequests?: true;
 }
 
 const OPTIONAL_ENDPOINTS = {
@@ -61,6 +63,7 @@ export function parseProviderMetadata(body: string, issuer: string, allowInsecur
   }
   const algs = document.id_token_signing_alg_values_supported;
   if (Array.isArray(algs)) metadata.idTokenSigningAlgValuesSupported = algs.filter((a) => typeof a === 'string');
+  if (document.require_pushed_authorization_requests === true) metadata.requirePushedAuthorizationRequests = true;
   if (problems.length > 0) {
     // The problems name fields and rules only (`token_endpoint must use https …`), never the values.
     throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(issuer, problems.join('; ')));

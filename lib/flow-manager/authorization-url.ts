@@ -38,6 +38,15 @@ export class AuthorizationUrlBuilder {
     record: Pick<PendingAuthorization, 'codeVerifier' | 'nonce'>,
     params?: Record<string, string>,
   ): string {
+    return appendQuery(this.config.authorizationEndpoint, this.query(state, record, params));
+  }
+
+  /** The URL's query, form-encoded: also the body of a pushed authorization request (RFC 9126 §2.1). */
+  query(
+    state: string,
+    record: Pick<PendingAuthorization, 'codeVerifier' | 'nonce'>,
+    params?: Record<string, string>,
+  ): string {
     if (params) assertNoReservedParams(params);
     const { head, tail } = params ? authorizationQueryParts(this.config, params) : this.staticQuery;
     let query = `${head}&state=${formEncode(state)}`;
@@ -46,7 +55,7 @@ export class AuthorizationUrlBuilder {
       query += `&code_challenge=${codeChallengeS256(record.codeVerifier)}&code_challenge_method=S256`;
     }
     if (record.nonce !== undefined) query += `&nonce=${formEncode(record.nonce)}`;
-    return appendQuery(this.config.authorizationEndpoint, tail === '' ? query : `${query}&${tail}`);
+    return tail === '' ? query : `${query}&${tail}`;
   }
 }
 

@@ -14,6 +14,7 @@ import type { PendingAuthorization } from '../interfaces/state-store.interface.j
 import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
+import { authorizationUrlFor } from './authorization-request.js';
 import { assertNoReservedParams } from './authorization-url.js';
 import { matchingBinding } from './browser-binding-hash.js';
 import { checkIssuer } from './check-issuer.js';
@@ -82,14 +83,14 @@ export class FlowManager {
   }
 
   /**
-   * The provider's authorization URL for a stored state: `response_type=code`, client id, redirect URI,
-   * scope, state and the S256 challenge of the state's verifier, then the configured and given extras.
+   * The provider's authorization URL for a stored state: `response_type=code`, client id, redirect URI, scope,
+   * state, the S256 challenge of the state's verifier, the extras; with PAR pushed first ({@link authorizationUrlFor}).
    */
   async getAuthorizationEndpoint(state: string, params?: Record<string, string>): Promise<string> {
     const parts = this.endpoints.ready() ?? (await this.endpoints.load());
     const record = await this.deps.stateStore.peek(state);
     if (!record || record.provider !== this.name) throw new InvalidStateError('unknown_or_expired', STATE_NOT_FOUND);
-    return parts.authorizationUrls.build(state, record, params);
+    return authorizationUrlFor(parts, this.deps.stateStore, state, record, params);
   }
 
   /**
@@ -119,7 +120,7 @@ export class FlowManager {
 
   // ---- the same flow in two calls ----------------------------------------------------------------
 
-  /** Starts a flow: creates the pending authorization and returns the URL to send the browser to. */
+  /** Starts a flow: creates the pending authorization and returns the URL to send the browser to (pushed, with PAR). */
   async createAuthorizationUrl(
     user: string | undefined,
     options: CreateAuthorizationUrlOptions = {},
@@ -133,7 +134,7 @@ export class FlowManager {
       browserBinding: options.browserBinding === undefined ? undefined : sha256Base64url(options.browserBinding),
       browserId: options.browserId,
     });
-    return { url: parts.authorizationUrls.build(state, record, options.params), state };
+    return { url: await authorizationUrlFor(parts, this.deps.stateStore, state, record, options.params), state };
   }
 
   /**

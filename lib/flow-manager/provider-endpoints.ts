@@ -7,12 +7,19 @@ import type { IdTokenValidator } from '../id-token/id-token.validator.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { AuthorizationUrlBuilder } from './authorization-url.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
+import {
+  parWithMetadata,
+  pushedAuthorizationRequester,
+  type PushedAuthorizationRequester,
+} from './pushed-authorization.js';
 import { TokenGrants } from './token-grants.js';
 
 /** What a flow needs of a provider's endpoints: the configuration with every endpoint filled, and its builders. */
 export interface ProviderParts {
   config: ResolvedProviderConfig;
   authorizationUrls: AuthorizationUrlBuilder;
+  /** Set when the provider's authorization requests are pushed (RFC 9126): then no URL is built without it. */
+  pushedAuthorization?: PushedAuthorizationRequester;
   grants: TokenGrants;
   /** The discovered metadata, for a provider that uses discovery. */
   metadata?: ProviderMetadata;
@@ -63,7 +70,10 @@ export class ProviderEndpoints {
     return this.parts?.metadata === metadata ? this.parts : (this.parts = this.fromMetadata(metadata));
   }
 
-  /** Explicit options win over the metadata; its RFC 9207 flag turns `requireIssuerParameter` on unless it was configured. */
+  /**
+   * Explicit options win over the metadata; its RFC 9207 flag turns `requireIssuerParameter` on unless it was
+   * configured, and its RFC 9126 flag pushed authorization requests unless they were configured.
+   */
   private fromMetadata(metadata: ProviderMetadata): ProviderParts {
     const { config } = this;
     const merged: ResolvedProviderConfig = {
@@ -77,6 +87,7 @@ export class ProviderEndpoints {
       requireIssuerParameter: config.discovery?.requireIssuerParameterSet
         ? config.requireIssuerParameter
         : metadata.authorizationResponseIssParameterSupported,
+      par: parWithMetadata(config, metadata),
     };
     if (merged.idToken.validate && merged.jwksUri === undefined) {
       const detail = 'it names no jwks_uri, which the ID tokens are verified with';
@@ -95,9 +106,11 @@ export class ProviderEndpoints {
         previous: this.idTokens,
       });
     }
+    const authorizationUrls = new AuthorizationUrlBuilder(config);
     return {
       config,
-      authorizationUrls: new AuthorizationUrlBuilder(config),
+      authorizationUrls,
+      pushedAuthorization: pushedAuthorizationRequester(config, authorizationUrls, this.tokenClient, this.timeoutMs),
       grants: new TokenGrants(
         config,
         this.tokenClient,

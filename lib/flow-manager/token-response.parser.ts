@@ -90,15 +90,15 @@ function carriesError(body: Record<string, unknown>): boolean {
   return typeof error === 'object' && error !== null && typeof body.access_token !== 'string';
 }
 
-/** RFC 6749 §5.2 codes are NQSCHARs; only a short code of a narrower, unremarkable set is kept. */
-function errorCode(value: unknown): string {
+/** RFC 6749 §5.2 codes are NQSCHARs; only a short code of a narrower, unremarkable set is kept (the PAR error too). */
+export function errorCode(value: unknown): string {
   return typeof value === 'string' && SAFE_ERROR_CODE.test(value) ? value : INVALID_ERROR_CODE;
 }
 
 /** C0 and C1 controls (CR and LF among them), the line and paragraph separators, and the bidirectional controls. */
 const UNSAFE_CHARACTERS = /[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
 
-function errorDescription(value: unknown): string | undefined {
+export function errorDescription(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   // Clean a bounded prefix only: a 1 MiB description costs no more than a short one.
   let cleaned = value.slice(0, MAX_ERROR_DESCRIPTION_LENGTH * 4).replace(UNSAFE_CHARACTERS, '');

@@ -10,6 +10,7 @@ import {
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { PushedAuthorizationError } from '../pushed-authorization.errors.js';
 import { UserInfoError } from '../userinfo.errors.js';
 import { toFlowErrorBody } from './error-response.js';
 
@@ -23,6 +24,21 @@ describe('toFlowErrorBody', () => {
       error: 'discovery_failed',
       message: "The provider's configuration could not be loaded; try again shortly.",
     });
+  });
+
+  it('answers a failed pushed authorization request with 502 par_failed, a timeout with 504, with its message', () => {
+    const rejected = new PushedAuthorizationError(
+      'http_status',
+      400,
+      'The pushed authorization request failed: the PAR endpoint refused the request with an OAuth error (HTTP 400).',
+      { error: 'invalid_request' },
+    );
+    expect(toFlowErrorBody(rejected)).toEqual({ statusCode: 502, error: 'par_failed', message: rejected.message });
+    for (const reason of ['network', 'redirect', 'invalid_response', 'response_too_large'] as const) {
+      expect(toFlowErrorBody(new PushedAuthorizationError(reason, undefined, 'm')).statusCode).toBe(502);
+    }
+    const timeout = new PushedAuthorizationError('timeout', undefined, 'The pushed authorization request failed.');
+    expect(toFlowErrorBody(timeout)).toEqual({ statusCode: 504, error: 'par_failed', message: timeout.message });
   });
 
   it('answers a refused ID token with 502 invalid_id_token and its message, an unreachable JWKS with 503', () => {

@@ -22,6 +22,7 @@ import {
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { PushedAuthorizationError } from '../pushed-authorization.errors.js';
 import { UserInfoError } from '../userinfo.errors.js';
 
 /** The JSON body of every failure of the built-in routes. */
@@ -36,7 +37,7 @@ const logger = new Logger('AuthCodeFlow');
 
 /**
  * Maps a failure of the authorize or callback route to an HTTP answer: 4xx for bad input, 502/504 for the
- * provider's token or userinfo endpoint, 502 for a refused ID token, 503 for an unavailable store, provider
+ * provider's token, PAR or userinfo endpoint, 502 for a refused ID token, 503 for an unavailable store, provider
  * metadata or JWKS. Messages come from our own errors, which hold
  * no secret, code, token or provider text; a store's or the registry's error, whose message names
  * infrastructure (Redis, a command) or the configured providers, answers a fixed sentence instead. Anything
@@ -55,6 +56,11 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
     return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   if (error instanceof TokenEndpointError) {
     const statusCode = error.failure === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
+    return { statusCode, error: error.code, message: error.message };
+  }
+  if (error instanceof PushedAuthorizationError) {
+    // As the token endpoint's: the flow never reached the browser, and no parameter of it is in the answer.
+    const statusCode = error.reason === 'timeout' ? HttpStatus.GATEWAY_TIMEOUT : HttpStatus.BAD_GATEWAY;
     return { statusCode, error: error.code, message: error.message };
   }
   if (error instanceof UserInfoError) {

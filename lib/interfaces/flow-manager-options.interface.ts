@@ -58,6 +58,21 @@ export interface FlowManagerOptions {
    * for. Headers the protocol sets (`Authorization`, `Content-Type`, `Accept`, ...) cannot be given.
    */
   tokenRequestHeaders?: Record<string, string>;
+  /**
+   * Push every authorization request to the provider's PAR endpoint first (RFC 9126), with the client's
+   * authentication, and send the browser with only `client_id` and the `request_uri` it answers: no parameter
+   * of the request travels in the browser's URL. A failed push fails the flow (`PushedAuthorizationError`);
+   * it never falls back to a plain authorization URL. `false` while the metadata requires PAR is refused at the
+   * first flow (`DiscoveryError`). A provider without discovery needs `pushedAuthorizationRequestPath`.
+   * @default what the metadata requires (`require_pushed_authorization_requests`); false without discovery
+   */
+  pushedAuthorizationRequests?: boolean;
+  /**
+   * The PAR endpoint (RFC 9126 §2): a path appended to `baseUri`, or an absolute URL. With discovery it comes
+   * from the metadata's `pushed_authorization_request_endpoint`. Without discovery, it needs
+   * `pushedAuthorizationRequests: true`.
+   */
+  pushedAuthorizationRequestPath?: string;
   /** Token revocation endpoint (RFC 7009): a path appended to `baseUri`, or an absolute URL. */
   revocationPath?: string;
   /**

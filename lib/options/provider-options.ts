@@ -4,6 +4,7 @@ import { isRecord } from '../utils/is-record.util.js';
 import { isAbsoluteUrl, resolveEndpoint } from '../utils/url.util.js';
 import type { ResolvedProviderConfig } from './resolved-options.interface.js';
 import { resolveIdTokenOptions } from './id-token-options.js';
+import { PAR_PATH, resolveParOptions } from './par-options.js';
 import {
   endpointUrl,
   knownKeys,
@@ -44,6 +45,8 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
   allowInsecureRequests: true,
   tokenRequestHeaders: true,
   discovery: true,
+  pushedAuthorizationRequests: true,
+  pushedAuthorizationRequestPath: true,
 });
 
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
@@ -85,7 +88,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   if (discovery && issuer !== undefined) endpointUrl(issuer, `${at}.issuer`, allowInsecure, problems);
   const needsBase =
     !discovery ||
-    [...OPTIONAL_PATHS, 'authorizationPath', 'accessTokenPath'].some(
+    [...OPTIONAL_PATHS, PAR_PATH, 'authorizationPath', 'accessTokenPath'].some(
       (key) => typeof raw[key] === 'string' && !isAbsoluteUrl(raw[key]),
     );
   const baseUri =
@@ -163,6 +166,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   const [revocationEndpoint, jwksUri, userinfoEndpoint, endSessionEndpoint] = OPTIONAL_PATHS.map((key) =>
     endpoint(optionalString(raw[key], `${at}.${key}`, problems), key),
   );
+  const par = resolveParOptions(raw, at, discovery, endpoint, problems);
   const idToken = resolveIdTokenOptions(raw, at, scope, scopeDelimiter, clientSecret, problems);
   if (idToken.validate && issuer === undefined && idToken.issuer === undefined)
     problems.push(`${at}.scope includes openid, so ID tokens are validated: set ${at}.issuer (or ${at}.idTokenIssuer)`);
@@ -201,6 +205,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
     allowUnverifiedIssuer,
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
     tokenRequestHeaders,
+    par,
   };
 }
 

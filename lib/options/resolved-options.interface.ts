@@ -44,6 +44,19 @@ export interface ResolvedProviderConfig {
   allowUnverifiedIssuer: boolean;
   normalizeTokenResponse?: FlowManagerOptions['normalizeTokenResponse'];
   tokenRequestHeaders: Readonly<Record<string, string>>;
+  /** Pushed authorization requests (RFC 9126); absent (a config built by hand) reads as `{}`. */
+  par?: ResolvedParOptions;
+}
+
+/**
+ * Pushed authorization requests (RFC 9126), as configured; with discovery, the provider's endpoints fill in
+ * what is unset from the metadata at the first flow.
+ */
+export interface ResolvedParOptions {
+  /** `pushedAuthorizationRequests`; unset: on when the metadata requires it, off without discovery. */
+  enabled?: boolean;
+  /** `pushedAuthorizationRequestPath` resolved; unset: the metadata's `pushed_authorization_request_endpoint`. */
+  endpoint?: string;
 }
 
 /** How the provider's ID tokens are checked (OpenID Connect Core §3.1.3.7). */
