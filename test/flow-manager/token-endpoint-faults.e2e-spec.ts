@@ -44,8 +44,8 @@ import { cookiesFrom, PLATFORMS, startHttpApp, type RunningApp } from '../suppor
 import { compileWith, fakeClientOptions } from '../support/testing-module.js';
 import { instrumentDecoders } from '../support/zlib-decoders.js';
 
-/** Long enough for a refused connection's three attempts (100 and 200 ms apart), short enough to wait for. */
-const HTTP_TIMEOUT_MS = 600;
+/** Room for a refused connection's three attempts (100 and 200 ms apart) on a busy machine; short enough to wait for. */
+const HTTP_TIMEOUT_MS = 800;
 const TOKEN_PATH = '/oauth/token';
 const CAP = MAX_TOKEN_RESPONSE_BYTES;
 const MiB = 1024 * 1024;
