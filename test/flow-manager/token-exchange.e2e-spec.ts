@@ -1,11 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import {
   FlowManagerRegistry,
-  TOKEN_HTTP_TRANSPORT,
   TokenEndpointError,
   TokenHttpFailure,
   TokenRequestError,
@@ -146,109 +144,8 @@ describe('token exchange', () => {
     });
   });
 
-  it('gives up on a hanging token endpoint within httpTimeoutMs', async () => {
-    provider.on('POST', '/oauth/token', () => undefined);
-    const manager = await managerFor({}, { httpTimeoutMs: 300 });
-    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({
-      failure: 'timeout',
-      code: 'token_endpoint_error',
-    });
-    expect(tokenRequests()).toHaveLength(1);
-  });
-
-  it('gives up on a slow-dripping body within httpTimeoutMs', async () => {
-    provider.on('POST', '/oauth/token', (_request, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.write('{"access_token":"');
-      const drip = setInterval(() => (res.writableEnded ? clearInterval(drip) : res.write('a')), 50);
-      res.on('close', () => clearInterval(drip));
-    });
-    const manager = await managerFor({}, { httpTimeoutMs: 400 });
-    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({ failure: 'timeout' });
-  });
-
-  it.each([
-    [
-      'a 500',
-      (res: import('node:http').ServerResponse) =>
-        res.writeHead(500, { 'Content-Type': 'text/html' }).end('<h1>oops</h1>'),
-      'http_status',
-    ],
-    [
-      'an HTML 200',
-      (res: import('node:http').ServerResponse) =>
-        res.writeHead(200, { 'Content-Type': 'text/html' }).end('<html>login</html>'),
-      'invalid_response',
-    ],
-    [
-      'a redirect',
-      (res: import('node:http').ServerResponse) => res.writeHead(307, { Location: `${provider.url}/elsewhere` }).end(),
-      'redirect',
-    ],
-    [
-      'a 2 MiB body',
-      (res: import('node:http').ServerResponse) =>
-        res
-          .writeHead(200, { 'Content-Type': 'application/json' })
-          .end(`{"access_token":"${'a'.repeat(2 * 1024 * 1024)}","token_type":"bearer"}`),
-      'response_too_large',
-    ],
-    ['a connection reset', (res: import('node:http').ServerResponse) => res.socket?.destroy(), 'network'],
-  ])('turns %s into TokenEndpointError without retrying', async (_name, reply, failure) => {
-    provider.on('POST', '/oauth/token', (_request, res) => reply(res));
-    const manager = await managerFor();
-    const exchange = manager.handleCallback('ada', await startFlow(manager));
-    await expect(exchange).rejects.toBeInstanceOf(TokenEndpointError);
-    await expect(exchange).rejects.toMatchObject({ failure });
-    // A code may already have been redeemed: never sent twice.
-    expect(tokenRequests()).toHaveLength(1);
-    expect(provider.requestsTo('/elsewhere')).toHaveLength(0);
-    expect(await manager.getTokens('ada')).toBeUndefined();
-  });
-
-  it.each([
-    ['a 503 with Retry-After: 0', 503, { 'Retry-After': '0' }, 0],
-    [
-      'a 503 with a Retry-After date',
-      503,
-      { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() },
-      expect.any(Number),
-    ],
-    ['a 429 with Retry-After: 1', 429, { 'Retry-After': '1' }, 1],
-    ['a 503 without Retry-After', 503, {}, undefined],
-  ])(
-    'never re-sends the code after %s: one request, TokenEndpointError http_status with retryAfter',
-    async (_name, status, headers, retryAfter) => {
-      // A 429's OAuth error would be a TokenRequestError; a rate limiter in front of the server sends none.
-      const body = status === 429 ? { message: 'Too Many Requests' } : { error: 'temporarily_unavailable' };
-      provider.on('POST', '/oauth/token', (_request, res) => json(res, status, body, headers));
-      const manager = await managerFor();
-      const error = (await manager
-        .handleCallback('ada', await startFlow(manager))
-        .catch((caught: unknown) => caught)) as TokenEndpointError;
-      expect(error).toBeInstanceOf(TokenEndpointError);
-      expect(error).toMatchObject({
-        failure: 'http_status',
-        status,
-        message: expect.stringContaining(`the token endpoint answered HTTP ${status}`),
-      });
-      expect(error.retryAfter).toEqual(retryAfter);
-      // The code reached the server once: a second request could redeem it twice (RFC 6749 §4.1.2).
-      expect(tokenRequests()).toHaveLength(1);
-      expect(await manager.getTokens('ada')).toBeUndefined();
-    },
-  );
-
-  it('retries a refused connection (the request was never sent), then reports it', async () => {
-    const port = await closedPort();
-    const manager = await managerFor({ accessTokenPath: `http://127.0.0.1:${port}/token` });
-    const attempts = jest.spyOn(moduleRef!.get<TokenHttpTransport>(TOKEN_HTTP_TRANSPORT), 'post');
-    await expect(manager.handleCallback('ada', await startFlow(manager))).rejects.toMatchObject({
-      failure: 'network',
-      message: expect.stringContaining('ECONNREFUSED'),
-    });
-    expect(attempts).toHaveBeenCalledTimes(3);
-  });
+  // Hangs, slow drips, 5xx with and without Retry-After, HTML, bad bodies, oversized and compressed bodies,
+  // resets, a refused connection and redirects: test/flow-manager/token-endpoint-faults.e2e-spec.ts.
 
   it("does not repeat a custom transport's error code unless it looks like one, nor retry on it", async () => {
     let calls = 0;
@@ -285,13 +182,3 @@ describe('token exchange', () => {
     for (const secret of secrets) expect(rendered).not.toContain(secret);
   });
 });
-
-function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as import('node:net').AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

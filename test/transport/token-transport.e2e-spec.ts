@@ -8,7 +8,6 @@ import axios from 'axios';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import {
@@ -26,6 +25,7 @@ import {
 import { chooseTokenTransport } from '../../lib/transport/token-transport.factory.js';
 import { FakeProvider } from '../support/fake-provider.js';
 import { compileWith, fakeClientOptions } from '../support/testing-module.js';
+import { instrumentDecoders } from '../support/zlib-decoders.js';
 
 const TRANSPORTS = [
   { name: 'node-http (the default)', env: {}, options: {}, expected: NodeHttpTokenTransport },
@@ -250,37 +250,6 @@ describe.each(TRANSPORTS)('token requests through $name', ({ env, options, expec
     expect(provider.requestsTo('/oauth/token')).toHaveLength(2);
   });
 });
-
-/** Decoders of earlier tests: one that was never destroyed must not count in a later test. */
-const retiredDecoders = new WeakSet<Readable>();
-
-/**
- * Counts what every zlib decoder emits, by wrapping `emit` on the decoder classes' prototypes (the
- * transports create their decoders with zlib's factories, which these prototypes serve).
- */
-function instrumentDecoders(): { emitted: Map<Readable, number>; restore(): void } {
-  const samples = [zlib.createGunzip(), zlib.createInflate(), zlib.createUnzip(), zlib.createBrotliDecompress()];
-  const prototypes = samples.map(
-    (sample) => Object.getPrototypeOf(sample) as { emit: (event: string | symbol, ...args: unknown[]) => boolean },
-  );
-  samples.forEach((sample) => sample.destroy());
-  const emitted = new Map<Readable, number>();
-  for (const prototype of prototypes) {
-    const inherited = prototype.emit;
-    prototype.emit = function (this: Readable, event: string | symbol, ...args: unknown[]) {
-      if (event === 'data' && !retiredDecoders.has(this))
-        emitted.set(this, (emitted.get(this) ?? 0) + (args[0] as Buffer).length);
-      return inherited.call(this, event, ...args);
-    };
-  }
-  return {
-    emitted,
-    restore: () => {
-      prototypes.forEach((prototype) => delete (prototype as { emit?: unknown }).emit);
-      for (const decoder of emitted.keys()) retiredDecoders.add(decoder);
-    },
-  };
-}
 
 describe('a compression bomb', () => {
   const CAP = 1024 * 1024;
