@@ -153,3 +153,4 @@ export const POST_LOGOUT_REDIRECT_URI_INVALID =
   'The postLogoutRedirectUri of getEndSessionUrl must be an absolute https URL without credentials or fragment ' +
   '(plain http only for localhost, or with allowInsecureRequests).';
 export const END_SESSION_STATE_INVALID = 'The state of getEndSessionUrl must be a non-empty string.';
+export const PUBLIC_NO_CLIENT_KEYS = 'This provider has no client key (clientPrivateKey) to publish.';

@@ -16,6 +16,8 @@ export interface ProviderMetadata {
   authorizationResponseIssParameterSupported: boolean;
   /** `id_token_signing_alg_values_supported`, its string entries; absent when the metadata has none. */
   idTokenSigningAlgValuesSupported?: string[];
+  /** `token_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2), its string entries: what client assertions may use. */
+  tokenEndpointAuthSigningAlgValuesSupported?: string[];
 }
 
 const OPTIONAL_ENDPOINTS = {
@@ -61,6 +63,9 @@ export function parseProviderMetadata(body: string, issuer: string, allowInsecur
   }
   const algs = document.id_token_signing_alg_values_supported;
   if (Array.isArray(algs)) metadata.idTokenSigningAlgValuesSupported = algs.filter((a) => typeof a === 'string');
+  const assertionAlgs = document.token_endpoint_auth_signing_alg_values_supported;
+  if (Array.isArray(assertionAlgs))
+    metadata.tokenEndpointAuthSigningAlgValuesSupported = assertionAlgs.filter((a) => typeof a === 'string');
   if (problems.length > 0) {
     // The problems name fields and rules only (`token_endpoint must use https …`), never the values.
     throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(issuer, problems.join('; ')));

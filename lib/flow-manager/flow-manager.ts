@@ -15,6 +15,7 @@ import { randomValue } from '../utils/random.util.js';
 import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
 import { assertNoReservedParams } from './authorization-url.js';
+import { clientJwks, type ClientJwks } from './client-assertion.js';
 import { matchingBinding } from './browser-binding-hash.js';
 import { checkIssuer } from './check-issuer.js';
 import { parseCallbackParams } from './callback-params.js';
@@ -217,14 +218,16 @@ export class FlowManager {
     return endSessionUrl(this.userCalls, user, options);
   }
 
+  /** The public key of `private_key_jwt` as a JWK Set (RFC 7517 §5), to register by URL; `{ keys: [] }` without one. */
+  getClientJwks(): ClientJwks {
+    return clientJwks(this.config);
+  }
+
   // ---- internals ---------------------------------------------------------------------------------
 
   private async savePending(state: string, fields: PendingAuthorizationFields): Promise<PendingAuthorization> {
-    const record = newPendingAuthorization(
-      this.name,
-      { pkce: this.config.pkce, nonce: this.config.idToken.validate },
-      fields,
-    );
+    const secrets = { pkce: this.config.pkce, nonce: this.config.idToken.validate };
+    const record = newPendingAuthorization(this.name, secrets, fields);
     await this.deps.stateStore.save(state, record, this.deps.stateTtlSeconds);
     return record;
   }

@@ -4,6 +4,7 @@ import { ProviderMetadataCache } from '../discovery/provider-metadata.cache.js';
 import type { ProviderMetadata } from '../discovery/provider-metadata.js';
 import { createIdTokenValidator } from '../id-token/create-id-token-validator.js';
 import type { IdTokenValidator } from '../id-token/id-token.validator.js';
+import { withServerAlgorithms } from '../options/client-assertion-options.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { AuthorizationUrlBuilder } from './authorization-url.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
@@ -63,7 +64,10 @@ export class ProviderEndpoints {
     return this.parts?.metadata === metadata ? this.parts : (this.parts = this.fromMetadata(metadata));
   }
 
-  /** Explicit options win over the metadata; its RFC 9207 flag turns `requireIssuerParameter` on unless it was configured. */
+  /**
+   * Explicit options win over the metadata; its RFC 9207 flag turns `requireIssuerParameter` on unless it was
+   * configured, and its assertion algorithms pick the client's unless one was configured.
+   */
   private fromMetadata(metadata: ProviderMetadata): ProviderParts {
     const { config } = this;
     const merged: ResolvedProviderConfig = {
@@ -77,6 +81,10 @@ export class ProviderEndpoints {
       requireIssuerParameter: config.discovery?.requireIssuerParameterSet
         ? config.requireIssuerParameter
         : metadata.authorizationResponseIssParameterSupported,
+      clientAssertion: withServerAlgorithms(
+        config.clientAssertion,
+        metadata.tokenEndpointAuthSigningAlgValuesSupported,
+      ),
     };
     if (merged.idToken.validate && merged.jwksUri === undefined) {
       const detail = 'it names no jwks_uri, which the ID tokens are verified with';
