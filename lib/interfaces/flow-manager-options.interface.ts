@@ -61,8 +61,9 @@ export interface FlowManagerOptions {
   /**
    * The `alg` of the client assertions. It must fit the key: RS* or PS* for RSA, ES256/ES384/ES512 for the
    * EC curve, EdDSA or Ed25519 for Ed25519, HS* for `client_secret_jwt`.
-   * @default the JWK's `alg`, else RS256 (RSA), ES256/ES384/ES512 (by curve), EdDSA (Ed25519), HS256 (secret); without
-   * that default in the metadata's `token_endpoint_auth_signing_alg_values_supported`, the first listed one that fits the key
+   * @default the JWK's `alg`, else RS256 (RSA), ES256/ES384/ES512 (by curve), EdDSA (Ed25519), HS256 (secret); when the
+   * metadata's `token_endpoint_auth_signing_alg_values_supported` lacks that default, the next the key fits that it
+   * lists (RSA: PS256, RS384, PS384, RS512, PS512; Ed25519: Ed25519; secret: HS384, HS512)
    */
   clientAssertionAlgorithm?: ClientAssertionAlgorithm;
   /** The `kid` of the assertions' header and of the key in `getClientJwks()`. @default the JWK's `kid`, else its RFC 7638 thumbprint */

@@ -134,8 +134,9 @@ function assertionAudience(
 
 /**
  * The assertion settings with the algorithm the metadata's `token_endpoint_auth_signing_alg_values_supported`
- * asks for: the first that fits the key, unless one is configured. Without a fitting entry they stay as they are,
- * and the server's answer says what it thinks of them.
+ * allows: the key's first (by {@link ASSERTION_ALGORITHMS}' preference, not the list's order, which RFC 8414 gives
+ * no meaning) that the list holds, unless one is configured. Without one they stay as they are, and the server's
+ * answer says what it thinks of them.
  */
 export function withServerAlgorithms(
   assertion: ResolvedClientAssertion | undefined,

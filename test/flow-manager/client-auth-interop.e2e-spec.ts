@@ -229,7 +229,9 @@ describe('JWT client authentication against oidc-provider', () => {
     const first = transport.bodies.length;
     // Client authentication passes (a fresh assertion), and only the grant fails.
     await expect(manager.refreshAccessToken('made-up-refresh-token')).rejects.toMatchObject({ error: 'invalid_grant' });
-    const [{ params }] = transport.bodies.slice(first) as [{ params: URLSearchParams }];
+    const sent = transport.bodies.slice(first);
+    expect(sent).toHaveLength(1);
+    const { params } = sent[0]!;
     // The same request again, outside the module: the assertion is refused before the grant is looked at.
     const replay = await fetch(`${server.issuer}/token`, {
       method: 'POST',
