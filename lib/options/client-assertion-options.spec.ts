@@ -161,6 +161,17 @@ describe('client authentication options', () => {
     ].join('\n');
     expect(all).not.toContain(rsaJwk.n!.slice(0, 16));
     expect(all).not.toContain('AAAA');
+    const error = (() => {
+      try {
+        return resolve({ clientPrivateKey: { ...rsaJwk, use: 'enc' } });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(AuthCodeFlowConfigError);
+    const shownError = `${JSON.stringify(error)}\n${inspect(error, { showHidden: true, depth: Infinity })}`;
+    expect(shownError).toContain('providers.idp.clientPrivateKey is a JWK whose use is not sig');
+    for (const member of [rsaJwk.d!, rsaJwk.p!, rsaJwk.n!]) expect(shownError).not.toContain(member.slice(0, 12));
     expect(all).not.toContain(pkcs8(rsa.privateKey).split('\n')[1]!.slice(0, 16));
   });
 

@@ -267,6 +267,11 @@ describe('JWT client authentication against oidc-provider', () => {
     });
     afterAll(() => app?.close());
 
+    it('registers clients after the start only with metadata oidc-provider accepts', async () => {
+      const keyless = client('keyless-client', 'keyless', { token_endpoint_auth_method: 'private_key_jwt' });
+      await expect(server.addClient(keyless)).rejects.toThrow(/jwks or jwks_uri is mandatory/);
+    });
+
     it('completes the flow, refresh and revocation with the key the server fetched from the route', async () => {
       const manager = app.app.get(FlowManagerRegistry).get('byurl');
       const { url } = await manager.createAuthorizationUrl('ada');
