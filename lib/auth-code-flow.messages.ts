@@ -173,3 +173,4 @@ export const PAR_METADATA_PROBLEM = {
     'it names no pushed_authorization_request_endpoint, which pushed authorization requests need: ' +
     `set providers.${provider}.pushedAuthorizationRequestPath`,
 } as const;
+export const PUBLIC_NO_CLIENT_KEYS = 'This provider has no client key (clientPrivateKey) to publish.';

@@ -11,6 +11,7 @@ import { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 import { getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
 import { createAuthCodeFlowController } from './http/auth-code-flow.controller.js';
 import { AuthCodeFlowGuard } from './http/auth-code-flow.guard.js';
+import { createClientJwksController } from './http/client-jwks.controller.js';
 import type { AuthCodeFlowGuardClass, RoutesOptions } from './interfaces/auth-code-flow-module-options.interface.js';
 import type { RegistrationFacts } from './options/registration-facts.interface.js';
 import { registrationProblems } from './options/resolve-options.util.js';
@@ -96,7 +97,10 @@ function withFlowManagers(
 ): DynamicModule {
   return {
     ...definition,
-    controllers: routes === false ? [] : [createAuthCodeFlowController(routes.path, routes.guard)],
+    controllers:
+      routes === false
+        ? []
+        : [createAuthCodeFlowController(routes.path, routes.guard), createClientJwksController(routes.path)],
     providers: [...(definition.providers ?? []), ...createAuthCodeFlowProviders(names, registered)],
     exports: [FlowManagerRegistry, STATE_STORE, TOKEN_STORE, ...[...new Set(names)].map(getFlowManagerToken)],
   };

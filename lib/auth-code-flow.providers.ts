@@ -11,6 +11,7 @@ import type { TokenStore } from './interfaces/token-store.interface.js';
 import type { ResolvedModuleOptions } from './options/resolved-options.interface.js';
 import type { RegistrationFacts } from './options/registration-facts.interface.js';
 import { resolveOptions } from './options/resolve-options.util.js';
+import { prepareClientKeys } from './options/client-assertion-options.js';
 import { InMemoryStateStore } from './stores/in-memory-state.store.js';
 import { InMemoryTokenStore } from './stores/in-memory-token.store.js';
 import { createTokenTransport } from './transport/token-transport.factory.js';
@@ -25,9 +26,10 @@ export function createAuthCodeFlowProviders(
 ): Provider[] {
   return [
     {
-      // Sync and async registration share this one check, which fails the app's start-up.
+      // Sync and async registration share this one check, which fails the app's start-up; the client keys are
+      // imported here too, once.
       provide: RESOLVED_OPTIONS,
-      useFactory: (raw: unknown) => resolveOptions(raw, registered),
+      useFactory: (raw: unknown) => prepareClientKeys(resolveOptions(raw, registered)),
       inject: [AUTH_CODE_FLOW_MODULE_OPTIONS],
     },
     {

@@ -25,7 +25,12 @@ export {
 export type { EndSessionUrlOptions } from './flow-manager/end-session-url.js';
 export { FlowManagerRegistry } from './flow-manager/flow-manager.registry.js';
 export { InjectFlowManager, getFlowManagerToken } from './flow-manager/flow-manager.tokens.js';
-export type { ClientAuthMethod, FlowManagerOptions } from './interfaces/flow-manager-options.interface.js';
+export type {
+  ClientAssertionAlgorithm,
+  ClientAuthMethod,
+  FlowManagerOptions,
+} from './interfaces/flow-manager-options.interface.js';
+export type { ClientJwks } from './flow-manager/client-assertion.js';
 export type { TokenSet } from './interfaces/token-set.interface.js';
 
 // Token request transport

@@ -18,6 +18,8 @@ export interface ProviderMetadata {
   idTokenSigningAlgValuesSupported?: string[];
   /** RFC 9126 §5 `require_pushed_authorization_requests: true`; absent when the metadata does not say so. */
   requirePushedAuthorizationRequests?: true;
+  /** `token_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2), its string entries: what client assertions may use. */
+  tokenEndpointAuthSigningAlgValuesSupported?: string[];
 }
 
 const OPTIONAL_ENDPOINTS = {
@@ -64,6 +66,9 @@ export function parseProviderMetadata(body: string, issuer: string, allowInsecur
   const algs = document.id_token_signing_alg_values_supported;
   if (Array.isArray(algs)) metadata.idTokenSigningAlgValuesSupported = algs.filter((a) => typeof a === 'string');
   if (document.require_pushed_authorization_requests === true) metadata.requirePushedAuthorizationRequests = true;
+  const assertionAlgs = document.token_endpoint_auth_signing_alg_values_supported;
+  if (Array.isArray(assertionAlgs))
+    metadata.tokenEndpointAuthSigningAlgValuesSupported = assertionAlgs.filter((a) => typeof a === 'string');
   if (problems.length > 0) {
     // The problems name fields and rules only (`token_endpoint must use https …`), never the values.
     throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(issuer, problems.join('; ')));

@@ -1,12 +1,9 @@
-import { AuthorizationError, InvalidCallbackError, InvalidStateError } from '../auth-code-flow.errors.js';
+import { InvalidCallbackError, InvalidStateError } from '../auth-code-flow.errors.js';
 import {
-  AUTHORIZATION_DENIED,
   CALLBACK_PARAM_MISSING,
   CALLBACK_PARAM_NOT_STRING,
-  STATE_BINDING_COOKIE_MISSING,
   STATE_BINDING_UNCHECKABLE,
   STATE_NOT_FOUND,
-  STATE_WRONG_BROWSER,
 } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
@@ -16,8 +13,9 @@ import { sha256Base64url } from '../utils/sha256.util.js';
 import { sanitizeReturnTo } from '../utils/return-to.util.js';
 import { authorizationUrlFor } from './authorization-request.js';
 import { assertNoReservedParams } from './authorization-url.js';
+import { clientJwks, type ClientJwks } from './client-assertion.js';
 import { matchingBinding } from './browser-binding-hash.js';
-import { checkIssuer } from './check-issuer.js';
+import { checkConsumedCallback } from './callback-checks.js';
 import { parseCallbackParams } from './callback-params.js';
 import { endSessionUrl, type EndSessionUrlOptions } from './end-session-url.js';
 import type { CreateAuthorizationUrlOptions, HandleCallbackOptions } from './flow-manager-call-options.interface.js';
@@ -157,27 +155,8 @@ export class FlowManager {
       spent = matchingBinding(consumed.browserBinding, options.browserBinding);
       options.onStateConsumed?.(spent);
     });
-    if (record.browserBinding !== undefined && spent === undefined) {
-      // No binding at all usually means the cookie was set for another host: the flow started on, say,
-      // localhost while the redirect URI names 127.0.0.1. The origin named is configuration, not request input.
-      const message =
-        options.browserBinding === undefined
-          ? STATE_BINDING_COOKIE_MISSING(new URL(this.config.redirectUri).origin)
-          : STATE_WRONG_BROWSER;
-      throw new InvalidStateError('wrong_browser', message);
-    }
-    checkIssuer(parts.config, params.iss);
-    if (params.error !== undefined) {
-      throw new AuthorizationError(
-        params.error,
-        params.errorDescription,
-        params.errorUri,
-        AUTHORIZATION_DENIED(params.error),
-      );
-    }
-    if (params.code === undefined || params.code === '')
-      throw new InvalidCallbackError('missing_parameter', CALLBACK_PARAM_MISSING('code'));
-    const tokens = await parts.grants.exchangeCode(params.code, record);
+    const code = checkConsumedCallback(parts.config, record, params, { presented: options.browserBinding, spent });
+    const tokens = await parts.grants.exchangeCode(code, record);
     await this.keepTokens(user, tokens);
     return { tokens, returnTo: record.returnTo };
   }
@@ -218,14 +197,16 @@ export class FlowManager {
     return endSessionUrl(this.userCalls, user, options);
   }
 
+  /** The public key of `private_key_jwt` as a JWK Set (RFC 7517 §5), to register by URL; `{ keys: [] }` without one. */
+  getClientJwks(): ClientJwks {
+    return clientJwks(this.config);
+  }
+
   // ---- internals ---------------------------------------------------------------------------------
 
   private async savePending(state: string, fields: PendingAuthorizationFields): Promise<PendingAuthorization> {
-    const record = newPendingAuthorization(
-      this.name,
-      { pkce: this.config.pkce, nonce: this.config.idToken.validate },
-      fields,
-    );
+    const secrets = { pkce: this.config.pkce, nonce: this.config.idToken.validate };
+    const record = newPendingAuthorization(this.name, secrets, fields);
     await this.deps.stateStore.save(state, record, this.deps.stateTtlSeconds);
     return record;
   }

@@ -4,6 +4,7 @@ import { ProviderMetadataCache } from '../discovery/provider-metadata.cache.js';
 import type { ProviderMetadata } from '../discovery/provider-metadata.js';
 import { createIdTokenValidator } from '../id-token/create-id-token-validator.js';
 import type { IdTokenValidator } from '../id-token/id-token.validator.js';
+import { withServerAlgorithms } from '../options/client-assertion-options.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { AuthorizationUrlBuilder } from './authorization-url.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
@@ -72,7 +73,8 @@ export class ProviderEndpoints {
 
   /**
    * Explicit options win over the metadata; its RFC 9207 flag turns `requireIssuerParameter` on unless it was
-   * configured, and its RFC 9126 flag pushed authorization requests unless they were configured.
+   * configured, its RFC 9126 flag pushed authorization requests unless they were configured, and its
+   * assertion algorithms pick the client's unless one was configured.
    */
   private fromMetadata(metadata: ProviderMetadata): ProviderParts {
     const { config } = this;
@@ -88,6 +90,10 @@ export class ProviderEndpoints {
         ? config.requireIssuerParameter
         : metadata.authorizationResponseIssParameterSupported,
       par: parWithMetadata(config, metadata),
+      clientAssertion: withServerAlgorithms(
+        config.clientAssertion,
+        metadata.tokenEndpointAuthSigningAlgValuesSupported,
+      ),
     };
     if (merged.idToken.validate && merged.jwksUri === undefined) {
       const detail = 'it names no jwks_uri, which the ID tokens are verified with';

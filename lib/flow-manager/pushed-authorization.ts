@@ -28,7 +28,14 @@ const REQUEST_URI = new RegExp(`^[\\x21-\\x7e]{1,${MAX_REQUEST_URI_LENGTH}}$`);
 /** What a pushed authorization request is built from: the client, its authentication and both endpoints. */
 export type PushedAuthorizationConfig = Pick<
   ResolvedProviderConfig,
-  'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenRequestHeaders' | 'authorizationEndpoint'
+  | 'clientId'
+  | 'clientSecret'
+  | 'clientAuthMethod'
+  | 'clientAssertion'
+  | 'issuer'
+  | 'tokenEndpoint'
+  | 'tokenRequestHeaders'
+  | 'authorizationEndpoint'
 >;
 
 /** A PAR endpoint's answer (RFC 9126 §2.2). */

@@ -8,7 +8,13 @@ import { mergedConfig, type UserCallContext } from './user-call-context.js';
 
 type ClientConfig = Pick<
   ResolvedProviderConfig,
-  'clientId' | 'clientSecret' | 'clientAuthMethod' | 'tokenRequestHeaders'
+  | 'clientId'
+  | 'clientSecret'
+  | 'clientAuthMethod'
+  | 'clientAssertion'
+  | 'issuer'
+  | 'tokenEndpoint'
+  | 'tokenRequestHeaders'
 >;
 
 /** What a revocation request is built from. */

@@ -30,6 +30,13 @@ export interface RoutesOptions {
    * @default AuthCodeFlowGuard
    */
   guard?: AuthCodeFlowGuardClass;
+  /**
+   * Serves each provider's `getClientJwks()` at `GET /{path}/:provider/jwks`, so that its `private_key_jwt` key can
+   * be registered at the authorization server by URL (`jwks_uri`). The route is public: neither `guards` nor
+   * `guard` run for it, since the server fetches it without a session. A provider without a private key answers 404.
+   * @default false
+   */
+  clientJwks?: boolean;
 }
 
 export interface TokensEvent {

@@ -1,4 +1,24 @@
-export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic' | 'none';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+
+export type ClientAuthMethod =
+  'client_secret_post' | 'client_secret_basic' | 'none' | 'private_key_jwt' | 'client_secret_jwt';
+
+/** The JWS algorithm of a client assertion: asymmetric for `private_key_jwt`, HMAC for `client_secret_jwt`. */
+export type ClientAssertionAlgorithm =
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'EdDSA'
+  | 'Ed25519'
+  | 'HS256'
+  | 'HS384'
+  | 'HS512';
 
 /** One OAuth provider: the Python `auth-code-flow` package's attributes, camelCased, plus what RFC 9700 asks of a client. */
 export interface FlowManagerOptions {
@@ -25,10 +45,36 @@ export interface FlowManagerOptions {
   /** PKCE with S256 (RFC 7636). Turn off only for a provider that rejects it. @default true */
   pkce?: boolean;
   /**
-   * How the client authenticates at the token endpoint (RFC 6749 §2.3.1).
-   * @default 'client_secret_post' with a `clientSecret`, 'none' without
+   * How the client authenticates at the token endpoint, for the token, refresh, revocation and pushed
+   * authorization requests: a secret (RFC 6749 §2.3.1), none, or a signed JWT (RFC 7523 §2.2, OpenID Connect
+   * Core §9): `private_key_jwt` with `clientPrivateKey`, `client_secret_jwt` (an HMAC of `clientSecret`).
+   * @default 'private_key_jwt' with a `clientPrivateKey`, else 'client_secret_post' with a `clientSecret`, else 'none'
    */
   clientAuthMethod?: ClientAuthMethod;
+  /**
+   * The private key of `private_key_jwt`: a private JWK, a PEM string (PKCS#8, PKCS#1 or SEC1, unencrypted)
+   * or a `KeyObject`. RSA (at least 2048 bits), EC P-256/P-384/P-521 or Ed25519. It is checked and imported
+   * once at start-up, and never appears in an error, a log line or `JSON.stringify` of the resolved options;
+   * its public half is served by `FlowManager.getClientJwks()` (and the `routes.clientJwks` route).
+   */
+  clientPrivateKey?: JsonWebKey | string | KeyObject;
+  /**
+   * The `alg` of the client assertions. It must fit the key: RS* or PS* for RSA, ES256/ES384/ES512 for the
+   * EC curve, EdDSA or Ed25519 for Ed25519, HS* for `client_secret_jwt`.
+   * @default the JWK's `alg`, else RS256 (RSA), ES256/ES384/ES512 (by curve), EdDSA (Ed25519), HS256 (secret); when the
+   * metadata's `token_endpoint_auth_signing_alg_values_supported` lacks that default, the next the key fits that it
+   * lists (RSA: PS256, RS384, PS384, RS512, PS512; Ed25519: Ed25519; secret: HS384, HS512)
+   */
+  clientAssertionAlgorithm?: ClientAssertionAlgorithm;
+  /** The `kid` of the assertions' header and of the key in `getClientJwks()`. @default the JWK's `kid`, else its RFC 7638 thumbprint */
+  clientKeyId?: string;
+  /**
+   * The `aud` of the assertions: the issuer identifier (FAPI 2.0; draft-ietf-oauth-rfc7523bis, which closes
+   * the audience-injection attacks on a token endpoint URL), or the token endpoint URL (OpenID Connect Core §9),
+   * for every request: some servers want the latter (Entra ID's documentation names its token endpoint).
+   * @default 'issuer' when `issuer` is set, else 'token_endpoint'
+   */
+  clientAssertionAudience?: 'issuer' | 'token_endpoint';
   /** `true`: the token request's parameters go in a form body (RFC 6749 §4.1.3); `false`: a JSON body (the Python package's default). @default true */
   postFormData?: boolean;
   /** Static extra authorization parameters, e.g. `{ access_type: 'offline' }`. */

@@ -1,8 +1,9 @@
 import { DEFAULT_SCOPE_DELIMITER, RESERVED_AUTHORIZATION_PARAMS } from '../auth-code-flow.constants.js';
-import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import type { FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
 import { isRecord } from '../utils/is-record.util.js';
 import { isAbsoluteUrl, resolveEndpoint } from '../utils/url.util.js';
 import type { ResolvedProviderConfig } from './resolved-options.interface.js';
+import { resolveClientAuthentication } from './client-assertion-options.js';
 import { resolveIdTokenOptions } from './id-token-options.js';
 import { PAR_PATH, resolveParOptions } from './par-options.js';
 import {
@@ -29,6 +30,10 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
   scopeDelimiter: true,
   pkce: true,
   clientAuthMethod: true,
+  clientPrivateKey: true,
+  clientAssertionAlgorithm: true,
+  clientKeyId: true,
+  clientAssertionAudience: true,
   postFormData: true,
   authorizationParams: true,
   issuer: true,
@@ -64,7 +69,6 @@ const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Endpoints that are optional, and that discovery fills when they are not configured. */
 const OPTIONAL_PATHS = ['revocationPath', 'jwksPath', 'userInfoPath', 'endSessionPath'] as const;
-const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic', 'none'];
 
 /** One provider's options (`providers.{name}`) checked, with the defaults applied and the endpoints resolved. */
 export function resolveProvider(name: string, raw: unknown, problems: string[]): ResolvedProviderConfig | undefined {
@@ -122,17 +126,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   }
   optionalFunction(raw.normalizeTokenResponse, `${at}.normalizeTokenResponse`, problems);
 
-  let clientAuthMethod: ClientAuthMethod = clientSecret === undefined ? 'none' : 'client_secret_post';
-  if (raw.clientAuthMethod !== undefined) {
-    if (!CLIENT_AUTH_METHODS.includes(raw.clientAuthMethod as ClientAuthMethod)) {
-      problems.push(`${at}.clientAuthMethod must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
-    } else {
-      clientAuthMethod = raw.clientAuthMethod as ClientAuthMethod;
-      if (clientAuthMethod !== 'none' && clientSecret === undefined) {
-        problems.push(`${at}.clientSecret is required with clientAuthMethod ${clientAuthMethod}`);
-      }
-    }
-  }
+  const { clientAuthMethod, clientAssertion } = resolveClientAuthentication(raw, at, clientSecret, issuer, problems);
 
   const authorizationParams = stringRecord(
     raw.authorizationParams,
@@ -194,6 +188,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
     clientId: clientId!,
     clientSecret,
     clientAuthMethod,
+    clientAssertion,
     redirectUri: redirectUri!,
     scope,
     pkce,

@@ -37,6 +37,7 @@ describe('resolveOptions', () => {
       allowAnonymous: false,
       guards: [],
       guard: undefined,
+      clientJwks: false,
     });
     expect(resolved.providers.get('github')).toMatchObject({
       authorizationEndpoint: 'https://github.com/login/oauth/authorize',
@@ -71,7 +72,7 @@ describe('resolveOptions', () => {
           redirectUri: 'not a url',
           clientId: '',
           pkce: 'yes',
-          clientAuthMethod: 'private_key_jwt',
+          clientAuthMethod: 'tls_client_auth',
           redirectURI: 'x',
         },
       },
@@ -82,7 +83,7 @@ describe('resolveOptions', () => {
         'providers.github.redirectUri must be an absolute http(s) URL',
         'providers.github.clientId is required',
         'providers.github.pkce must be true or false',
-        'providers.github.clientAuthMethod must be one of client_secret_post, client_secret_basic, none',
+        'providers.github.clientAuthMethod must be one of client_secret_post, client_secret_basic, none, private_key_jwt, client_secret_jwt',
         'providers.github.redirectURI is not a known option (did you mean redirectUri?)',
         'stateTtlSeconds must be a positive integer',
       ]),

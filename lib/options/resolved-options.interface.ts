@@ -4,10 +4,15 @@ import type {
   AuthCodeFlowModuleOptions,
   TokenTransportName,
 } from '../interfaces/auth-code-flow-module-options.interface.js';
-import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-manager-options.interface.js';
+import type {
+  ClientAssertionAlgorithm,
+  ClientAuthMethod,
+  FlowManagerOptions,
+} from '../interfaces/flow-manager-options.interface.js';
 import type { StateStore } from '../interfaces/state-store.interface.js';
 import type { TokenStore } from '../interfaces/token-store.interface.js';
 import type { TokenHttpTransport } from '../interfaces/token-http-transport.interface.js';
+import type { ClientAssertionKey } from './client-assertion-key.js';
 
 /** One provider's options after validation, with defaults applied and endpoints resolved. */
 export interface ResolvedProviderConfig {
@@ -30,6 +35,8 @@ export interface ResolvedProviderConfig {
   clientId: string;
   clientSecret?: string;
   clientAuthMethod: ClientAuthMethod;
+  /** Set exactly when `clientAuthMethod` is `private_key_jwt` or `client_secret_jwt`. */
+  clientAssertion?: ResolvedClientAssertion;
   redirectUri: string;
   /** Joined with the provider's delimiter. */
   scope?: string;
@@ -70,6 +77,21 @@ export interface ResolvedIdTokenOptions {
   clockToleranceSeconds: number;
 }
 
+/** How the client signs its assertions (RFC 7523 §2.2, OpenID Connect Core §9). */
+export interface ResolvedClientAssertion {
+  /** The private key of `private_key_jwt`; `client_secret_jwt` signs with `clientSecret`. */
+  key?: ClientAssertionKey;
+  /** What the assertions are signed with: the first of `algorithms`, or the metadata's pick among them. */
+  algorithm: ClientAssertionAlgorithm;
+  /**
+   * The algorithms the key can sign with, by preference: the configured (or the JWK's) one alone, else every one
+   * that fits the key, from which the metadata's `token_endpoint_auth_signing_alg_values_supported` may pick.
+   */
+  algorithms: readonly ClientAssertionAlgorithm[];
+  /** `aud`: the issuer identifier, or the token endpoint URL. */
+  audience: 'issuer' | 'token_endpoint';
+}
+
 export interface ResolvedRoutesOptions {
   path: string;
   successRedirect: string;
@@ -78,6 +100,8 @@ export interface ResolvedRoutesOptions {
   guards: Array<Type<CanActivate> | CanActivate>;
   /** The app's subclass of `AuthCodeFlowGuard` that guards the built-in routes; undefined for the built-in guard. */
   guard?: AuthCodeFlowGuardClass;
+  /** `GET {path}/:provider/jwks` answers the provider's `getClientJwks()`. */
+  clientJwks: boolean;
 }
 
 export interface ResolvedModuleOptions {

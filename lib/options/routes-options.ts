@@ -13,6 +13,7 @@ const ROUTES_KEYS = knownKeys<RoutesOptions>({
   allowAnonymous: true,
   guards: true,
   guard: true,
+  clientJwks: true,
 });
 /** What `forRootAsync` needs of the routes before its factory runs. */
 const REGISTRATION_ROUTES_KEYS = knownKeys<Pick<RoutesOptions, 'path' | 'guard'>>({ path: true, guard: true });
@@ -115,6 +116,7 @@ function resolveRoutes(
   const successRedirect = redirectTarget(routes.successRedirect, 'routes.successRedirect', problems) ?? '/';
   const failureRedirect = redirectTarget(routes.failureRedirect, 'routes.failureRedirect', problems);
   const allowAnonymous = optionalBoolean(routes.allowAnonymous, 'routes.allowAnonymous', problems) ?? false;
+  const clientJwks = optionalBoolean(routes.clientJwks, 'routes.clientJwks', problems) ?? false;
   let guards: ResolvedRoutesOptions['guards'] = [];
   if (routes.guards !== undefined) {
     const isGuard = (guard: unknown) =>
@@ -125,7 +127,7 @@ function resolveRoutes(
       guards = routes.guards;
     }
   }
-  return { path, successRedirect, failureRedirect, allowAnonymous, guards, guard };
+  return { path, successRedirect, failureRedirect, allowAnonymous, guards, guard, clientJwks };
 }
 
 /** A route prefix without its outer slashes, or undefined (and a problem) when it is not one. */

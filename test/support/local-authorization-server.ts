@@ -59,6 +59,11 @@ export interface LocalAuthorizationServer {
    * refresh tokens issued before stay valid.
    */
   rotateKeys(): Promise<void>;
+  /**
+   * Registers one more client, e.g. one whose `jwks_uri` names an app started after the server; rejects when
+   * oidc-provider refuses its metadata. A `jwks_uri` on 127.0.0.1 is fetched despite oidc-provider's SSRF guard.
+   */
+  addClient(client: LocalClientMetadata): Promise<void>;
   /** Stops the server and waits for its process to exit. */
   close(): Promise<void>;
 }
@@ -121,11 +126,17 @@ export async function startLocalAuthorizationServer(options: {
   child.channel?.unref();
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
 
+  const known = [...clients];
   return {
     issuer,
-    login: (authorizationUrl, loginOptions) => login(issuer, clients, authorizationUrl, loginOptions),
+    login: (authorizationUrl, loginOptions) => login(issuer, known, authorizationUrl, loginOptions),
     countRequests: async () => (await ask(child, 'count-requests', 'request-counts')).counts as Record<string, number>,
     rotateKeys: async () => void (await ask(child, 'rotate-keys', 'keys-rotated')),
+    addClient: async (client) => {
+      const { error } = await ask(child, 'add-client', 'client-added', { client });
+      if (typeof error === 'string') throw new Error(`The local authorization server refused the client: ${error}`);
+      known.push(client);
+    },
     close: () => stop(child, exited),
   };
 }
@@ -170,8 +181,13 @@ function isReadyMessage(message: unknown): message is { type: 'ready'; issuer: s
 
 let nextRequestId = 0;
 
-/** Sends `{ type, id }` over IPC and resolves with the server's `{ type: replyType, id, ... }`. */
-function ask(child: ChildProcess, type: string, replyType: string): Promise<Record<string, unknown>> {
+/** Sends `{ type, id, ...payload }` over IPC and resolves with the server's `{ type: replyType, id, ... }`. */
+function ask(
+  child: ChildProcess,
+  type: string,
+  replyType: string,
+  payload: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const id = ++nextRequestId;
   return new Promise<Record<string, unknown>>((resolve, reject) => {
     const done = (error: Error | undefined, reply?: Record<string, unknown>) => {
@@ -190,7 +206,7 @@ function ask(child: ChildProcess, type: string, replyType: string): Promise<Reco
     if (!child.connected) return done(new Error('The local authorization server has exited.'));
     child.on('message', onMessage);
     child.once('exit', onExit);
-    child.send({ type, id }, (error) => error && done(error));
+    child.send({ ...payload, type, id }, (error) => error && done(error));
   });
 }
 

@@ -19,7 +19,12 @@
 // (sends { type: 'ready', issuer } over IPC, and exits when the parent goes away). Forked, it also answers
 //   { type: 'count-requests', id } with { type: 'request-counts', id, counts: { 'POST /token': n, ... } };
 //   { type: 'rotate-keys', id } with { type: 'keys-rotated', id } once a new signing key (new `kid`) has
-//   replaced the old one: later ID tokens are signed with it and /jwks serves it alone.
+//   replaced the old one: later ID tokens are signed with it and /jwks serves it alone;
+//   { type: 'add-client', id, client } with { type: 'client-added', id, error? } once the client metadata is
+//   registered (or refused, `error` naming the faulty property), e.g. a client whose `jwks_uri` names a port that
+//   was not known at the start.
+// A client's `jwks_uri` on 127.0.0.1 or localhost (a local app's own JWK Set route) is fetched, although
+// oidc-provider's SSRF guard refuses loopback addresses: exactly those URLs bypass the guard.
 //
 // Endpoints (oidc-provider 9 defaults): /auth, /token, /me, /token/revocation, /jwks, /session/end,
 // /.well-known/openid-configuration. Login and consent pages: GET /interaction/:uid, with the forms posting
@@ -339,6 +344,11 @@ function configuration(clients, signingKey) {
       Grant: 14 * 24 * 60 * 60,
     },
     clientBasedCORS: () => false,
+    fetch: (url, options) => {
+      if (!loopbackJwksUris.has(String(url))) return globalThis.fetch(url, options);
+      const { dispatcher: _ssrfGuard, ...rest } = options;
+      return globalThis.fetch(url, rest);
+    },
     async renderError(ctx, out) {
       ctx.type = 'html';
       ctx.set(PAGE_HEADERS);
@@ -348,6 +358,16 @@ function configuration(clients, signingKey) {
       );
     },
   };
+}
+
+// ---- clients' JWK Sets on this machine ------------------------------------------------------------
+
+const loopbackJwksUris = new Set();
+
+function allowLoopbackJwksUri(client) {
+  if (typeof client.jwks_uri !== 'string' || !URL.canParse(client.jwks_uri)) return;
+  const url = new URL(client.jwks_uri);
+  if (url.hostname === HOST || url.hostname === 'localhost') loopbackJwksUris.add(url.href);
 }
 
 // ---- login and consent -----------------------------------------------------------------------------
@@ -503,6 +523,7 @@ async function handleInteraction(provider, req, res) {
 
 const port = readPort();
 const clients = readClients();
+clients.forEach(allowLoopbackJwksUri);
 
 // Requests per "METHOD /path" (no query, no body), for the tests' `countRequests()` over IPC. Per-flow path
 // segments are folded (/interaction/:uid, /auth/:uid) and the number of keys is capped, so memory stays flat.
@@ -595,6 +616,22 @@ handler = (req, res) => {
     });
 };
 
+/** Registers a client after the start: kept in the adapter, where oidc-provider looks for clients it was not given. */
+async function addClient(client) {
+  if (client === null || typeof client !== 'object' || typeof client.client_id !== 'string')
+    throw new Error('the client metadata must be an object with a client_id');
+  const adapter = new MapAdapter('Client');
+  await adapter.upsert(client.client_id, client);
+  try {
+    await mounted.provider.Client.find(client.client_id);
+  } catch (error) {
+    await adapter.destroy(client.client_id);
+    // The description names the faulty property, never its value.
+    throw new Error(String(error?.error_description ?? error?.message ?? error));
+  }
+  allowLoopbackJwksUri(client);
+}
+
 let stopping = false;
 function shutdown() {
   if (stopping) return;
@@ -617,6 +654,11 @@ if (typeof process.send === 'function') {
     if (!process.connected) return;
     if (message?.type === 'count-requests') {
       process.send({ type: 'request-counts', id: message.id, counts: Object.fromEntries(requestCounts) }, () => {});
+    } else if (message?.type === 'add-client') {
+      addClient(message.client).then(
+        () => process.send({ type: 'client-added', id: message.id }, () => {}),
+        (error) => process.send({ type: 'client-added', id: message.id, error: error.message }, () => {}),
+      );
     } else if (message?.type === 'rotate-keys') {
       // The old key leaves the JWKS: a client's cached set cannot verify what the new key signs.
       mounted = mountProvider(generateSigningKey());
