@@ -201,7 +201,7 @@ describe('getClientJwks', () => {
       return value;
     });
     const shown = `${json}\n${inspect(manager, { depth: Infinity, showHidden: true })}`;
-    expect(shown).toContain('private_key_jwt');
+    expect(shown).toContain('idp');
     for (const member of [jwk.d!, jwk.p!, jwk.q!, jwk.dp!, jwk.dq!, jwk.qi!])
       expect(shown).not.toContain(member.slice(0, 12));
   });

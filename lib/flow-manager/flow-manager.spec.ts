@@ -91,3 +91,13 @@ describe('FlowManager argument errors', () => {
     expect(stateStore.size).toBe(0);
   });
 });
+
+describe('FlowManager in JSON and util.inspect', () => {
+  it('shows its name only, never the client secret of its configuration', async () => {
+    const { inspect } = await import('node:util');
+    const { manager: subject } = manager();
+    expect(JSON.stringify(subject)).toBe('{"name":"p"}');
+    expect(JSON.stringify({ nested: [subject] })).not.toContain('secret');
+    expect(inspect(subject, { depth: 10, showHidden: true })).toBe('FlowManager { name: "p" }');
+  });
+});

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { InvalidCallbackError, InvalidStateError } from '../auth-code-flow.errors.js';
 import {
   CALLBACK_PARAM_MISSING,
@@ -59,6 +60,15 @@ export class FlowManager {
   /** The configured redirect URI, exactly as sent to the provider. */
   get redirectUri(): string {
     return this.config.redirectUri;
+  }
+
+  /** `JSON.stringify` and `util.inspect` show the provider's name only: the configuration holds the client secret. */
+  toJSON(): { name: string } {
+    return { name: this.name };
+  }
+
+  [inspect.custom](): string {
+    return `FlowManager { name: ${JSON.stringify(this.name)} }`;
   }
 
   // ---- the flow, step by step ------------------------------------------------------------------

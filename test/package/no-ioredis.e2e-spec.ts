@@ -118,13 +118,18 @@ describe('the compiled package without ioredis', () => {
 
   it('has declarations that type-check with skipLibCheck: false in an app without ioredis', async () => {
     // An app outside the project (so nothing resolves the project's node_modules by walking up), with the
-    // package as a user installs it (dist + package.json) and every peer but ioredis, plus @types/node.
+    // package as a user installs it (dist + package.json, its dependencies) and every peer but ioredis, plus @types/node.
     const app = await mkdtemp(join(tmpdir(), 'acf-app-without-ioredis-'));
     try {
       const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
         peerDependencies: Record<string, string>;
+        dependencies?: Record<string, string>;
       };
-      const peers = Object.keys(manifest.peerDependencies).filter((name) => name !== 'ioredis');
+      // What an install brings: the package's own dependencies (jose), and the peers the app installs.
+      const peers = [
+        ...Object.keys(manifest.dependencies ?? {}),
+        ...Object.keys(manifest.peerDependencies).filter((name) => name !== 'ioredis'),
+      ];
       expect(peers).toEqual(expect.arrayContaining(['@nestjs/common', '@nestjs/core', 'rxjs']));
       const installed = join(app, 'node_modules', 'nestjs-auth-code-flow');
       await cp(join(outDir, 'dist'), join(installed, 'dist'), { recursive: true });
