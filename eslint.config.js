@@ -11,7 +11,12 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['lib/auth-code-flow.constants.ts'],
   ['lib/utils'],
-  ['lib/auth-code-flow.errors.ts', 'lib/userinfo.errors.ts', 'lib/auth-code-flow.messages.ts'],
+  [
+    'lib/auth-code-flow.errors.ts',
+    'lib/userinfo.errors.ts',
+    'lib/reauthorization.errors.ts',
+    'lib/auth-code-flow.messages.ts',
+  ],
   ['lib/interfaces'],
   ['lib/stores', 'lib/transport'],
   ['lib/options'],

@@ -57,6 +57,7 @@ export const TOKEN_RESPONSE_PROBLEM = {
   normalizerNotObject: 'normalizeTokenResponse did not return an object',
   noAccessToken: 'the token response has no access_token',
   unsupportedTokenType: 'the token type is not supported',
+  notDpopBound: 'the token type is not DPoP, and requireDpopBoundTokens asks for DPoP-bound tokens',
   lifetimeMalformed: (field: string) => `${field} is not a non-negative integer`,
   lifetimeTooLong: (field: string) => `${field} is more than ten years`,
   notAString: (field: string) => `${field} is not a string`,
@@ -153,3 +154,5 @@ export const POST_LOGOUT_REDIRECT_URI_INVALID =
   'The postLogoutRedirectUri of getEndSessionUrl must be an absolute https URL without credentials or fragment ' +
   '(plain http only for localhost, or with allowInsecureRequests).';
 export const END_SESSION_STATE_INVALID = 'The state of getEndSessionUrl must be a non-empty string.';
+export const REAUTHORIZATION_REQUIRED = (provider: string) =>
+  `The stored tokens of provider ${provider} are DPoP-bound to a key this manager does not hold: connect the account again.`;

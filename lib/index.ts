@@ -71,6 +71,7 @@ export {
   type TokenEndpointFailure,
 } from './auth-code-flow.errors.js';
 export { UserInfoError, type UserInfoFailureReason } from './userinfo.errors.js';
+export { ReauthorizationRequiredError, type ReauthorizationReason } from './reauthorization.errors.js';
 
 // Utilities
 export { sanitizeReturnTo } from './utils/return-to.util.js';

@@ -4,8 +4,11 @@ import { ProviderMetadataCache } from '../discovery/provider-metadata.cache.js';
 import type { ProviderMetadata } from '../discovery/provider-metadata.js';
 import { createIdTokenValidator } from '../id-token/create-id-token-validator.js';
 import type { IdTokenValidator } from '../id-token/id-token.validator.js';
+import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { AuthorizationUrlBuilder } from './authorization-url.js';
+import { boundToAnotherKey } from './dpop-binding.js';
+import { DpopProver } from './dpop-prover.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
 import { TokenGrants } from './token-grants.js';
 
@@ -20,19 +23,23 @@ export interface ProviderParts {
 
 /**
  * A provider's endpoints: built once for a statically configured provider (returned as they are, no promise),
- * and from its metadata for one that uses discovery, rebuilt when the cached metadata is replaced.
+ * and from its metadata for one that uses discovery, rebuilt when the cached metadata is replaced. With DPoP,
+ * the manager's key is created here, once, and no part is handed out before it is ready.
  */
 export class ProviderEndpoints {
   private parts: ProviderParts | undefined;
   private readonly metadata: ProviderMetadataCache | undefined;
   /** Kept across metadata refreshes, so that the JWKS cache and its refetch cooldown survive them. */
   private idTokens: IdTokenValidator | undefined;
+  /** The manager's DPoP key (RFC 9449), when `dpop` is set. */
+  readonly dpop: DpopProver | undefined;
 
   constructor(
     private readonly config: ResolvedProviderConfig,
     private readonly tokenClient: TokenEndpointClient,
     private readonly timeoutMs: number,
   ) {
+    this.dpop = config.dpop === undefined ? undefined : new DpopProver(config.name, config.dpop);
     if (config.discovery === undefined || config.issuer === undefined) {
       this.parts = this.build(config);
       return;
@@ -51,15 +58,23 @@ export class ProviderEndpoints {
   /** The parts when they are built and fresh (always, for a static provider), else undefined: then {@link load}. */
   ready(): ProviderParts | undefined {
     const parts = this.parts;
+    if (this.dpop !== undefined && !this.dpop.isReady) return undefined;
     if (this.metadata === undefined) return parts;
     const fresh = this.metadata.fresh();
     if (fresh === undefined) return undefined;
     return parts?.metadata === fresh ? parts : (this.parts = this.fromMetadata(fresh));
   }
 
+  /** Whether `tokens` are DPoP-bound to a key the manager does not hold (see `boundToAnotherKey`). */
+  boundToAnotherKey(tokens: TokenSet): Promise<boolean> {
+    return boundToAnotherKey(this.dpop, tokens);
+  }
+
   /** Loads the metadata (shared by concurrent callers) and builds the parts from it; throws `DiscoveryError`. */
   async load(): Promise<ProviderParts> {
-    const metadata = await this.metadata!.load();
+    await this.dpop?.whenReady();
+    if (this.metadata === undefined) return this.parts!;
+    const metadata = await this.metadata.load();
     return this.parts?.metadata === metadata ? this.parts : (this.parts = this.fromMetadata(metadata));
   }
 
@@ -95,14 +110,17 @@ export class ProviderEndpoints {
         previous: this.idTokens,
       });
     }
+    const { dpop } = this;
+    const dpopJkt = dpop !== undefined && config.dpop?.bindAuthorizationCode ? () => dpop.thumbprint : undefined;
     return {
       config,
-      authorizationUrls: new AuthorizationUrlBuilder(config),
+      authorizationUrls: new AuthorizationUrlBuilder(config, dpopJkt),
       grants: new TokenGrants(
         config,
         this.tokenClient,
         this.timeoutMs,
         config.idToken.validate ? this.idTokens : undefined,
+        dpop,
       ),
     };
   }

@@ -22,6 +22,7 @@ import {
   TokenRequestError,
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
+import { ReauthorizationRequiredError } from '../reauthorization.errors.js';
 import { UserInfoError } from '../userinfo.errors.js';
 
 /** The JSON body of every failure of the built-in routes. */
@@ -72,7 +73,7 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
       return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_JWKS_UNAVAILABLE };
     return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   }
-  if (error instanceof NotConnectedError)
+  if (error instanceof NotConnectedError || error instanceof ReauthorizationRequiredError)
     return { statusCode: HttpStatus.CONFLICT, error: error.code, message: error.message };
   if (error instanceof EndpointNotConfiguredError)
     return { statusCode: HttpStatus.NOT_IMPLEMENTED, error: error.code, message: error.message };

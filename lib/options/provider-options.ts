@@ -3,6 +3,7 @@ import type { ClientAuthMethod, FlowManagerOptions } from '../interfaces/flow-ma
 import { isRecord } from '../utils/is-record.util.js';
 import { isAbsoluteUrl, resolveEndpoint } from '../utils/url.util.js';
 import type { ResolvedProviderConfig } from './resolved-options.interface.js';
+import { resolveDpopOptions } from './dpop-options.js';
 import { resolveIdTokenOptions } from './id-token-options.js';
 import {
   endpointUrl,
@@ -44,6 +45,9 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
   allowInsecureRequests: true,
   tokenRequestHeaders: true,
   discovery: true,
+  dpop: true,
+  dpopBindAuthorizationCode: true,
+  requireDpopBoundTokens: true,
 });
 
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
@@ -169,6 +173,8 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   if (idToken.validate && !discovery && jwksUri === undefined)
     problems.push(`${at}.scope includes openid, so ID tokens are validated: set ${at}.jwksPath, or use discovery`);
 
+  const dpop = resolveDpopOptions(raw, at, problems);
+
   if (problems.length > before) return undefined;
   return {
     name,
@@ -201,6 +207,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
     allowUnverifiedIssuer,
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
     tokenRequestHeaders,
+    ...(dpop === undefined ? {} : { dpop }),
   };
 }
 
