@@ -1,4 +1,4 @@
-import { createPrivateKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { types } from 'node:util';
 import { isRecord } from '../utils/is-record.util.js';
 import type { DpopAlgorithm, ResolvedDpopOptions } from './resolved-options.interface.js';
@@ -63,12 +63,26 @@ function importPrivateKey(value: unknown): { privateKey: KeyObject; algorithm: D
   } else return undefined;
   if (privateKey.type !== 'private') return undefined;
   const algorithm = algorithmOf(privateKey);
-  if (algorithm === undefined) return undefined;
+  if (algorithm === undefined || !signsForItsPublicKey(privateKey)) return undefined;
   if (jwkAlgorithm === undefined || jwkAlgorithm === algorithm) return { privateKey, algorithm };
   if (algorithm === 'PS256' && jwkAlgorithm === 'RS256' && privateKey.asymmetricKeyType === 'rsa')
     return { privateKey, algorithm: 'RS256' };
   if (algorithm === 'EdDSA' && jwkAlgorithm === 'Ed25519') return { privateKey, algorithm };
   return undefined;
+}
+
+/**
+ * A JWK's private and public members may not belong together (Node does not check): then every proof, whose
+ * `jwk` header is the public part, would fail. One signature, verified, shows they do.
+ */
+function signsForItsPublicKey(privateKey: KeyObject): boolean {
+  const data = Buffer.from('dpop key check');
+  const digest = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+  try {
+    return verify(digest, data, createPublicKey(privateKey), sign(digest, data, privateKey));
+  } catch {
+    return false;
+  }
 }
 
 /** ES256 for P-256, EdDSA for Ed25519, PS256 for RSA (FAPI 2.0 does not allow RS256): RFC 9449 §4.2's `alg`. */
