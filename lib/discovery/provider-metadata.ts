@@ -16,6 +16,9 @@ export interface ProviderMetadata {
   authorizationResponseIssParameterSupported: boolean;
   /** `id_token_signing_alg_values_supported`, its string entries; absent when the metadata has none. */
   idTokenSigningAlgValuesSupported?: string[];
+  // DPoP (RFC 9449 §5.1)
+  /** `dpop_signing_alg_values_supported`, its string entries; absent when the metadata has none. */
+  dpopSigningAlgValuesSupported?: string[];
 }
 
 const OPTIONAL_ENDPOINTS = {
@@ -61,6 +64,8 @@ export function parseProviderMetadata(body: string, issuer: string, allowInsecur
   }
   const algs = document.id_token_signing_alg_values_supported;
   if (Array.isArray(algs)) metadata.idTokenSigningAlgValuesSupported = algs.filter((a) => typeof a === 'string');
+  const dpopAlgs = document.dpop_signing_alg_values_supported;
+  if (Array.isArray(dpopAlgs)) metadata.dpopSigningAlgValuesSupported = dpopAlgs.filter((a) => typeof a === 'string');
   if (problems.length > 0) {
     // The problems name fields and rules only (`token_endpoint must use https …`), never the values.
     throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(issuer, problems.join('; ')));

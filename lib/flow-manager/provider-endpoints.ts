@@ -97,6 +97,11 @@ export class ProviderEndpoints {
       const detail = 'it names no jwks_uri, which the ID tokens are verified with';
       throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(metadata.issuer, detail));
     }
+    const dpopAlgorithms = metadata.dpopSigningAlgValuesSupported;
+    if (config.dpop && dpopAlgorithms && !dpopAlgorithms.includes(config.dpop.algorithm)) {
+      const problem = `providers.${config.name}.dpop: the provider's dpop_signing_alg_values_supported does not hold ${config.dpop.algorithm}, the algorithm of the DPoP key`;
+      throw new AuthCodeFlowConfigError([problem], INVALID_OPTIONS([problem]));
+    }
     return { ...this.build(merged, metadata), metadata };
   }
 

@@ -105,6 +105,13 @@ describe('DPoP options', () => {
     ]);
   });
 
+  it('reserves the DPoP header of token requests, and the dpop_jkt authorization parameter', () => {
+    expect(problemsOf({ tokenRequestHeaders: { dpop: 'x' }, authorizationParams: { dpop_jkt: 'x' } })).toEqual([
+      'providers.idp.authorizationParams.dpop_jkt is set by the flow manager and cannot be configured',
+      'providers.idp.tokenRequestHeaders.dpop is set by the flow manager and cannot be configured',
+    ]);
+  });
+
   it('keeps the key out of JSON.stringify of the resolved configuration, and out of spreads', () => {
     const config = resolve({ dpop: { privateKey: ecJwk } });
     const json = JSON.stringify(config);

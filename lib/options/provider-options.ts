@@ -61,6 +61,7 @@ const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
   'accept-encoding',
   'host',
   'connection',
+  'dpop',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Endpoints that are optional, and that discovery fills when they are not configured. */
