@@ -35,7 +35,7 @@ describe('DpopProver', () => {
     expect(payload.jti).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(payload.iat).toBeGreaterThanOrEqual(before);
     expect(prover.thumbprint).toBe(await calculateJwkThumbprint(protectedHeader.jwk!));
-    const key = (prover as unknown as { key: { privateKey: CryptoKey } }).key.privateKey;
+    const key = (prover as unknown as { key: { privateKey: { extractable: boolean } } }).key.privateKey;
     expect(key.extractable).toBe(false);
   });
 

@@ -137,7 +137,7 @@ describe('DPoP against oidc-provider', () => {
     for (const manager of others) {
       const refusal = manager.fetchProtectedResource('ken', `${server.issuer}/me`);
       await expect(refusal).rejects.toBeInstanceOf(ReauthorizationRequiredError);
-      const error = await refusal.catch((caught: unknown) => caught as ReauthorizationRequiredError);
+      const error = (await refusal.catch((caught: unknown) => caught)) as ReauthorizationRequiredError;
       expect(error).toMatchObject({ code: 'reauthorization_required', provider: 'local', user: 'ken' });
       expect(JSON.stringify(error)).not.toContain(tokens.accessToken);
       expect(error.message).not.toContain(tokens.accessToken);

@@ -27,7 +27,10 @@ describe.each(transports)('DPoP headers through %s', (_name, create) => {
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        if (req.url === '/plain') return res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+        if (req.url === '/plain') {
+          res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+          return;
+        }
         res.setHeader('DPoP-Nonce', 'eyJ7S_zG.9-nonce');
         res.setHeader('WWW-Authenticate', ['Bearer realm="api"', 'DPoP algs="ES256", error="use_dpop_nonce"']);
         res.writeHead(req.method === 'POST' ? 400 : 401, { 'Content-Type': 'application/json' });
