@@ -24,29 +24,11 @@ export async function boundToAnotherKey(dpop: DpopProver | undefined, tokens: Bi
 }
 
 /** Throws `ReauthorizationRequiredError` for tokens bound to a key the manager does not hold: they are never sent. */
-export async function assertHeldKey(context: UserCallContext, user: string, tokens: Binding): Promise<void> {
+async function assertHeldKey(context: UserCallContext, user: string, tokens: Binding): Promise<void> {
   if (await boundToAnotherKey(context.endpoints.dpop, tokens)) {
     const { provider } = context;
     throw new ReauthorizationRequiredError(provider, user, 'dpop_key_mismatch', REAUTHORIZATION_REQUIRED(provider));
   }
-}
-
-/**
- * The request headers that present the access token: `Authorization: Bearer …`, or for DPoP-bound tokens
- * (whose key {@link assertHeldKey} checked) `Authorization: DPoP …` and a fresh `DPoP` proof of the method and
- * URL with `ath` and the server's last nonce (RFC 9449 §7.1).
- */
-export async function accessTokenHeaders(
-  context: UserCallContext,
-  tokens: TokenSet,
-  method: string,
-  url: string | URL,
-): Promise<Record<string, string>> {
-  const dpop = context.endpoints.dpop;
-  if (!isDpopBound(tokens) || dpop === undefined)
-    return { Authorization: bearerAuthorization(context.provider, tokens) };
-  const authorization = bearerAuthorization(context.provider, tokens, 'DPoP');
-  return { Authorization: authorization, DPoP: await dpop.proof(method, url, tokens.accessToken) };
 }
 
 /** What a resource request's answer says about DPoP: its status, `DPoP-Nonce` and `WWW-Authenticate`. */
@@ -56,30 +38,48 @@ export interface DpopAnswer {
   challenge: string | null | undefined;
 }
 
+/** How one resource request is sent, and what is read of its answer. */
+export interface ResourceExchange<R> {
+  method: string;
+  url: string | URL;
+  /** The body can be sent twice. */
+  replayable: boolean;
+  send: (headers: Record<string, string>) => Promise<R>;
+  answerOf: (response: R) => DpopAnswer;
+  /** Frees an answer that will not be returned. */
+  discard: (response: R) => Promise<void>;
+}
+
 /**
- * Sends one resource request with the access token (see {@link accessTokenHeaders}). With DPoP-bound tokens,
- * the resource server's nonce is kept from every answer (RFC 9449 §9), and a 401 with a
- * `DPoP error="use_dpop_nonce"` challenge that brought a new nonce is sent once more, with a fresh proof
- * carrying it, when `replayable` (the body can be sent twice); the first answer is `discard`ed then.
+ * Sends one resource request for `user` with the access token: `Authorization: Bearer …`, or for DPoP-bound
+ * tokens `Authorization: DPoP …` and a fresh `DPoP` proof of the method and URL with `ath` and the server's
+ * last nonce (RFC 9449 §7.1). Tokens bound to a key the manager does not hold are never sent
+ * (`ReauthorizationRequiredError`). With DPoP-bound tokens, the resource server's nonce is kept from every
+ * answer (§9), and a 401 with a `DPoP error="use_dpop_nonce"` challenge that brought a nonce is sent once
+ * more, with a fresh proof carrying it, when the body can be; the first answer is discarded then.
  */
-export async function sendWithDpopNonce<R>(
+export async function sendWithAccessToken<R>(
   context: UserCallContext,
+  user: string,
   tokens: TokenSet,
-  request: { method: string; url: string | URL; replayable: boolean },
-  send: (headers: Record<string, string>) => Promise<R>,
-  answerOf: (response: R) => DpopAnswer,
-  discard: (response: R) => Promise<void>,
+  exchange: ResourceExchange<R>,
 ): Promise<R> {
-  const { method, url } = request;
-  const first = await send(await accessTokenHeaders(context, tokens, method, url));
-  const dpop = context.endpoints.dpop;
-  if (dpop === undefined || !isDpopBound(tokens)) return first;
-  const answer = answerOf(first);
+  await assertHeldKey(context, user, tokens);
+  const { provider } = context;
+  if (!isDpopBound(tokens)) return exchange.send({ Authorization: bearerAuthorization(provider, tokens) });
+  // assertHeldKey has shown that the manager holds the key the tokens are bound to.
+  const dpop = context.endpoints.dpop!;
+  const authorization = bearerAuthorization(provider, tokens, 'DPoP');
+  const { method, url } = exchange;
+  const send = async () =>
+    exchange.send({ Authorization: authorization, DPoP: await dpop.proof(method, url, tokens.accessToken) });
+  const first = await send();
+  const answer = exchange.answerOf(first);
   const nonceKept = dpop.rememberNonce(url, answer.nonce);
-  if (!nonceKept || !request.replayable || !asksForDpopNonce(answer)) return first;
-  await discard(first);
-  const second = await send(await accessTokenHeaders(context, tokens, method, url));
-  dpop.rememberNonce(url, answerOf(second).nonce);
+  if (!nonceKept || !exchange.replayable || !asksForDpopNonce(answer)) return first;
+  await exchange.discard(first);
+  const second = await send();
+  dpop.rememberNonce(url, exchange.answerOf(second).nonce);
   return second;
 }
 

@@ -4,7 +4,7 @@ import type { TokenSet } from '../interfaces/token-set.interface.js';
 import { isRecord } from '../utils/is-record.util.js';
 import { isSecureHttpUrl, parseHttpUrl } from '../utils/url.util.js';
 import { hasChallengeError, isInvalidBearerToken } from '../utils/www-authenticate.util.js';
-import { assertHeldKey, isDpopBound, sendWithDpopNonce, type DpopAnswer } from './dpop-binding.js';
+import { isDpopBound, sendWithAccessToken, type DpopAnswer } from './dpop-binding.js';
 import { checkUser, connectedTokens, type UserCallContext } from './user-call-context.js';
 
 /**
@@ -49,8 +49,7 @@ export async function fetchProtectedResource(
   }
   const timeoutMs = context.deps.httpTimeoutMs;
   const tokens = await connectedTokens(context, user);
-  await assertHeldKey(context, user, tokens);
-  const response = await present(context, tokens, target, init, timeoutMs);
+  const response = await present(context, user, tokens, target, init, timeoutMs);
   if (!mayRetry(response, tokens, init)) return response;
   let refreshed: TokenSet | undefined;
   try {
@@ -61,27 +60,26 @@ export async function fetchProtectedResource(
   }
   if (!refreshed || refreshed.accessToken === tokens.accessToken) return response;
   await discard(response);
-  await assertHeldKey(context, user, refreshed);
-  return present(context, refreshed, target, init, timeoutMs);
+  return present(context, user, refreshed, target, init, timeoutMs);
 }
 
-/** One request with `tokens` presented, and with DPoP-bound ones the nonce retry (see `sendWithDpopNonce`). */
+/** One request with `tokens` presented, and with DPoP-bound ones the nonce retry (see `sendWithAccessToken`). */
 function present(
   context: UserCallContext,
+  user: string,
   tokens: TokenSet,
   url: URL,
   init: RequestInit,
   timeoutMs: number,
 ): Promise<Response> {
-  const request = { method: fetchMethod(init.method), url, replayable: isReplayable(init.body) };
-  return sendWithDpopNonce(
-    context,
-    tokens,
-    request,
-    (headers) => send(url, init, headers, timeoutMs),
+  return sendWithAccessToken(context, user, tokens, {
+    method: fetchMethod(init.method),
+    url,
+    replayable: isReplayable(init.body),
+    send: (headers) => send(url, init, headers, timeoutMs),
     answerOf,
     discard,
-  );
+  });
 }
 
 function answerOf(response: Response): DpopAnswer {

@@ -11,7 +11,7 @@ import type { TokenSet } from '../interfaces/token-set.interface.js';
 import { TokenHttpFailure } from '../transport/token-http-failure.js';
 import { UserInfoError } from '../userinfo.errors.js';
 import { parseTokenResponseBody, UnacceptableBody } from './token-response-body.parser.js';
-import { assertHeldKey, sendWithDpopNonce } from './dpop-binding.js';
+import { sendWithAccessToken } from './dpop-binding.js';
 import { checkUser, connectedTokens, mergedConfig, type UserCallContext } from './user-call-context.js';
 
 /** A system error code as Node and axios spell them; a custom transport's code of any other form is not repeated. */
@@ -45,16 +45,15 @@ export async function fetchUserInfo(context: UserCallContext, user: string): Pro
     throw new AuthCodeFlowConfigError([problem], INVALID_OPTIONS([problem]));
   }
   const tokens = await connectedTokens(context, user);
-  await assertHeldKey(context, user, tokens);
   const timeoutMs = context.deps.httpTimeoutMs;
-  const response = await sendWithDpopNonce(
-    context,
-    tokens,
-    { method: 'GET', url: endpoint, replayable: true },
-    (headers) => getUserInfo(transport, endpoint, headers, provider, timeoutMs),
-    ({ status, dpopNonce, wwwAuthenticate }) => ({ status, nonce: dpopNonce, challenge: wwwAuthenticate }),
-    async () => undefined,
-  );
+  const response = await sendWithAccessToken(context, user, tokens, {
+    method: 'GET',
+    url: endpoint,
+    replayable: true,
+    send: (headers) => getUserInfo(transport, endpoint, headers, provider, timeoutMs),
+    answerOf: ({ status, dpopNonce, wwwAuthenticate }) => ({ status, nonce: dpopNonce, challenge: wwwAuthenticate }),
+    discard: async () => undefined,
+  });
   return userInfoClaims(response, tokens, provider);
 }
 
