@@ -122,6 +122,13 @@ describe('DPoP against oidc-provider', () => {
     expect(refreshed!.accessToken).not.toBe(tokens.accessToken);
     const response = await manager.fetchProtectedResource('linus', `${server.issuer}/me`);
     expect(await response.json()).toMatchObject({ sub: 'linus' });
+
+    // A DPoP-bound token the server no longer takes: its 401 is a DPoP challenge, invalid_token; one refresh, one retry.
+    await tokenStore.set('local', 'linus', { ...refreshed!, accessToken: 'not-a-token-the-provider-issued' });
+    const [posts, gets] = [await count('POST /token'), await count('GET /me')];
+    const retried = await manager.fetchProtectedResource('linus', `${server.issuer}/me`);
+    expect(retried.status).toBe(200);
+    expect([(await count('POST /token')) - posts, (await count('GET /me')) - gets]).toEqual([1, 2]);
   });
 
   it('refuses tokens bound to a key the manager does not hold, and sends nothing', async () => {
