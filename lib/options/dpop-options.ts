@@ -76,7 +76,7 @@ function importPrivateKey(value: unknown): { privateKey: KeyObject; algorithm: D
  * `jwk` header is the public part, would fail. One signature, verified, shows they do.
  */
 function signsForItsPublicKey(privateKey: KeyObject): boolean {
-  const data = Buffer.from('dpop key check');
+  const data = Buffer.alloc(32, 0x2a);
   const digest = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
   try {
     return verify(digest, data, createPublicKey(privateKey), sign(digest, data, privateKey));
