@@ -15,6 +15,7 @@ const LAYERS = [
     'lib/auth-code-flow.errors.ts',
     'lib/userinfo.errors.ts',
     'lib/pushed-authorization.errors.ts',
+    'lib/reauthorization.errors.ts',
     'lib/auth-code-flow.messages.ts',
   ],
   ['lib/interfaces'],

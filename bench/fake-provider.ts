@@ -13,6 +13,8 @@ export const OIDC_TOKEN_PATH = `${OIDC_BASE_PATH}/token`;
 export const OIDC_JWKS_PATH = `${OIDC_BASE_PATH}/jwks`;
 export const OIDC_DISCOVERY_PATH = `${OIDC_BASE_PATH}/.well-known/openid-configuration`;
 export const ID_TOKEN_SUBJECT = 'bench-subject';
+/** The token endpoint of the DPoP stacks (RFC 9449): it verifies each request's proof and answers `token_type: DPoP`. */
+export const DPOP_TOKEN_PATH = '/dpop/token';
 
 const NONCE_SEPARATOR = '.';
 

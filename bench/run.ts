@@ -39,6 +39,8 @@ interface StackDefinition {
   oidc?: boolean;
   /** Every ID token must carry a nonce (the stack sent one, and its flows fail if it does not match). */
   expectsNonce?: boolean;
+  /** Its token requests go to the DPoP endpoint: every one must carry a valid proof. */
+  dpop?: boolean;
 }
 
 const STACKS: StackDefinition[] = [
@@ -120,6 +122,24 @@ const STACKS: StackDefinition[] = [
     expectsNonce: true,
   },
   {
+    id: 'module-dpop-express',
+    label: '(e) nestjs-auth-code-flow, in-memory, DPoP',
+    group: 'e',
+    platform: 'express',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'express', BENCH_STORE: 'memory', BENCH_DPOP: '1' },
+    dpop: true,
+  },
+  {
+    id: 'module-dpop-fastify',
+    label: '(e) nestjs-auth-code-flow, in-memory, DPoP',
+    group: 'e',
+    platform: 'fastify',
+    script: 'module.js',
+    env: { BENCH_PLATFORM: 'fastify', BENCH_STORE: 'memory', BENCH_DPOP: '1' },
+    dpop: true,
+  },
+  {
     id: 'module-redis-express',
     label: '(e) nestjs-auth-code-flow, Redis',
     group: 'e',
@@ -149,6 +169,9 @@ const TARGETS: Array<{ of: string; to: string; target?: number }> = [
   { of: 'module-fastify', to: 'openid-client', target: 1.5 },
   { of: 'module-oidc-express', to: 'openid-client-oidc', target: 1.5 },
   { of: 'module-oidc-fastify', to: 'openid-client-oidc', target: 1.5 },
+  // What DPoP costs (no target): the same flow with a proof per token request.
+  { of: 'module-dpop-express', to: 'module-express' },
+  { of: 'module-dpop-fastify', to: 'module-fastify' },
 ];
 
 // ---- options ------------------------------------------------------------------------------------
@@ -291,6 +314,7 @@ interface RunResult extends DriverResult {
   tokenPostsWithVerifier: number;
   idTokens: number;
   idTokensWithNonce: number;
+  dpopProofs: number;
   problems: string[];
 }
 
@@ -299,6 +323,7 @@ interface Count {
   withVerifier: number;
   idTokens: number;
   idTokensWithNonce: number;
+  dpopProofs: number;
 }
 
 async function runStack(
@@ -347,6 +372,7 @@ async function runStack(
     const tokenPostsWithVerifier = after.withVerifier - before.withVerifier;
     const idTokens = after.idTokens - before.idTokens;
     const idTokensWithNonce = after.idTokensWithNonce - before.idTokensWithNonce;
+    const dpopProofs = after.dpopProofs - before.dpopProofs;
     const problems: string[] = [];
     if (result.flows === 0) problems.push('no flow completed in the window');
     if (result.totalErrors > 0)
@@ -359,6 +385,8 @@ async function runStack(
       problems.push(`${tokenPosts} token requests but ${idTokens} ID tokens: not the OpenID Connect endpoint`);
     if (stack.expectsNonce && idTokensWithNonce !== idTokens)
       problems.push(`${idTokens - idTokensWithNonce} ID token(s) without a nonce`);
+    if (stack.dpop && dpopProofs !== tokenPosts)
+      problems.push(`${tokenPosts} token requests but ${dpopProofs} valid DPoP proofs`);
     const perFlow = (start: number | undefined, end: number | undefined) =>
       start !== undefined && end !== undefined && result.flows > 0 ? (end - start) / result.flows : NaN;
     return {
@@ -372,6 +400,7 @@ async function runStack(
       tokenPostsWithVerifier,
       idTokens,
       idTokensWithNonce,
+      dpopProofs,
       problems,
     };
   } finally {
@@ -457,6 +486,7 @@ try {
           tokenPostsWithVerifier: 0,
           idTokens: 0,
           idTokensWithNonce: 0,
+          dpopProofs: 0,
           problems: [`did not run: ${error instanceof Error ? error.message : String(error)}`],
         };
       }

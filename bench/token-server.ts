@@ -9,12 +9,17 @@
  *
  * `BENCH_ID_TOKEN_KEY=unpublished` signs with a second key pair under the published `kid`: a manual check
  * that a stack really verifies the signature (its flows must then fail).
+ *
+ * A POST to `DPOP_TOKEN_PATH` must carry a DPoP proof (RFC 9449 §4.3: verified with jose against its embedded
+ * key, `typ`, `htm`, `htu`, a recent `iat`; no nonce, no replay check) and is answered with `token_type: DPoP`;
+ * one without a valid proof gets `400 invalid_dpop_proof`. The valid proofs are counted.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { EmbeddedJWK, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import {
   CLIENT_ID,
+  DPOP_TOKEN_PATH,
   ID_TOKEN_SUBJECT,
   nonceInCode,
   OIDC_AUTHORIZATION_PATH,
@@ -38,6 +43,7 @@ const TOKEN_HEADERS = {
   'Content-Length': String(Buffer.byteLength(TOKEN_BODY)),
   'Cache-Control': 'no-store',
 };
+const DPOP_TOKEN_BODY = JSON.stringify({ ...TOKEN_RESPONSE, token_type: 'DPoP' });
 const ID_TOKEN_LIFETIME_SECONDS = 300;
 const KID = 'bench-rs256';
 // OpenID Connect Core §3.1.3.6: the left half of the SHA-256 of the access token.
@@ -54,8 +60,22 @@ let posts = 0;
 let withVerifier = 0;
 let idTokens = 0;
 let idTokensWithNonce = 0;
+let dpopProofs = 0;
 let issuer = '';
+let dpopHtu = '';
 let discoveryBody = '';
+
+/** Whether the request's `DPoP` header is one proof of a POST to the DPoP token endpoint (RFC 9449 §4.3). */
+async function validDpopProof(header: string | string[] | undefined): Promise<boolean> {
+  if (typeof header !== 'string') return false;
+  try {
+    const { payload } = await jwtVerify(header, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: ['ES256'] });
+    const fresh = typeof payload.iat === 'number' && Math.abs(Date.now() / 1000 - payload.iat) < 60;
+    return payload.htm === 'POST' && payload.htu === dpopHtu && typeof payload.jti === 'string' && fresh;
+  } catch {
+    return false;
+  }
+}
 
 function sendJson(response: ServerResponse, status: number, body: string, cache = 'no-store'): void {
   response.writeHead(status, {
@@ -97,6 +117,14 @@ const server = createServer((request, response) => {
   request.on('end', () => {
     posts++;
     if (body.includes('code_verifier')) withVerifier++;
+    if (request.url === DPOP_TOKEN_PATH) {
+      void validDpopProof(request.headers.dpop).then((valid) => {
+        if (!valid) return sendJson(response, 400, '{"error":"invalid_dpop_proof"}');
+        dpopProofs++;
+        sendJson(response, 200, DPOP_TOKEN_BODY);
+      });
+      return;
+    }
     if (request.url !== OIDC_TOKEN_PATH) {
       response.writeHead(200, TOKEN_HEADERS);
       response.end(TOKEN_BODY);
@@ -117,6 +145,7 @@ server.listen(0, '127.0.0.1', () => {
   if (address === null || typeof address === 'string') throw new Error('no port');
   const origin = `http://127.0.0.1:${address.port}`;
   issuer = `${origin}${OIDC_BASE_PATH}`;
+  dpopHtu = `${origin}${DPOP_TOKEN_PATH}`;
   discoveryBody = JSON.stringify({
     issuer,
     authorization_endpoint: `${origin}${OIDC_AUTHORIZATION_PATH}`,
@@ -132,6 +161,7 @@ server.listen(0, '127.0.0.1', () => {
 });
 
 process.on('message', (message: { type?: string }) => {
-  if (message?.type === 'count') process.send?.({ type: 'count', posts, withVerifier, idTokens, idTokensWithNonce });
+  if (message?.type === 'count')
+    process.send?.({ type: 'count', posts, withVerifier, idTokens, idTokensWithNonce, dpopProofs });
 });
 process.on('disconnect', () => process.exit(0));

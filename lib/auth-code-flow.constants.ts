@@ -58,6 +58,7 @@ export const RESERVED_AUTHORIZATION_PARAMS: ReadonlySet<string> = new Set([
   'code_challenge',
   'code_challenge_method',
   'nonce',
+  'dpop_jkt',
 ]);
 
 /**

@@ -57,6 +57,7 @@ export const TOKEN_RESPONSE_PROBLEM = {
   normalizerNotObject: 'normalizeTokenResponse did not return an object',
   noAccessToken: 'the token response has no access_token',
   unsupportedTokenType: 'the token type is not supported',
+  notDpopBound: 'the token type is not DPoP, and requireDpopBoundTokens asks for DPoP-bound tokens',
   lifetimeMalformed: (field: string) => `${field} is not a non-negative integer`,
   lifetimeTooLong: (field: string) => `${field} is more than ten years`,
   notAString: (field: string) => `${field} is not a string`,
@@ -174,3 +175,5 @@ export const PAR_METADATA_PROBLEM = {
     `set providers.${provider}.pushedAuthorizationRequestPath`,
 } as const;
 export const PUBLIC_NO_CLIENT_KEYS = 'This provider has no client key (clientPrivateKey) to publish.';
+export const REAUTHORIZATION_REQUIRED = (provider: string) =>
+  `The stored tokens of provider ${provider} are DPoP-bound to a key this manager does not hold: connect the account again.`;

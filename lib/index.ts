@@ -77,6 +77,7 @@ export {
 } from './auth-code-flow.errors.js';
 export { UserInfoError, type UserInfoFailureReason } from './userinfo.errors.js';
 export { PushedAuthorizationError, type PushedAuthorizationFailure } from './pushed-authorization.errors.js';
+export { ReauthorizationRequiredError, type ReauthorizationReason } from './reauthorization.errors.js';
 
 // Utilities
 export { sanitizeReturnTo } from './utils/return-to.util.js';

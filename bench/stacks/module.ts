@@ -4,6 +4,8 @@
  * `RedisTokenStore` on `REDIS_URL`, default redis://127.0.0.1:6379, under a per-process key prefix that is
  * deleted on exit). `BENCH_OIDC=1`: the OpenID Connect variant, configured as an app would configure an OIDC
  * provider without discovery: scope `openid`, `issuer`, `jwksPath` (the module then validates the ID token).
+ * `BENCH_DPOP=1`: DPoP (RFC 9449) with a key generated at start-up: each token request carries a proof, to the
+ * token server's DPoP endpoint, which answers `token_type: DPoP`.
  */
 import { Module } from '@nestjs/common';
 import * as lib from 'nestjs-auth-code-flow';
@@ -13,7 +15,7 @@ import {
   type StateStore,
   type TokenStore,
 } from 'nestjs-auth-code-flow';
-import { OIDC_AUTHORIZATION_PATH, OIDC_JWKS_PATH, OIDC_TOKEN_PATH } from '../fake-provider.js';
+import { DPOP_TOKEN_PATH, OIDC_AUTHORIZATION_PATH, OIDC_JWKS_PATH, OIDC_TOKEN_PATH } from '../fake-provider.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -67,7 +69,9 @@ const endpoints = OIDC
       issuer: OIDC_ISSUER,
       scope: OIDC_SCOPE,
     }
-  : { authorizationPath: '/authorize', accessTokenPath: '/token', scope: SCOPE };
+  : process.env.BENCH_DPOP === '1'
+    ? { authorizationPath: '/authorize', accessTokenPath: DPOP_TOKEN_PATH, scope: SCOPE, dpop: true }
+    : { authorizationPath: '/authorize', accessTokenPath: '/token', scope: SCOPE };
 
 @Module({
   imports: [

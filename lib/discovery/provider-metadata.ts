@@ -20,6 +20,9 @@ export interface ProviderMetadata {
   requirePushedAuthorizationRequests?: true;
   /** `token_endpoint_auth_signing_alg_values_supported` (RFC 8414 §2), its string entries: what client assertions may use. */
   tokenEndpointAuthSigningAlgValuesSupported?: string[];
+  // DPoP (RFC 9449 §5.1)
+  /** `dpop_signing_alg_values_supported`, its string entries; absent when the metadata has none. */
+  dpopSigningAlgValuesSupported?: string[];
 }
 
 const OPTIONAL_ENDPOINTS = {
@@ -69,6 +72,8 @@ export function parseProviderMetadata(body: string, issuer: string, allowInsecur
   const assertionAlgs = document.token_endpoint_auth_signing_alg_values_supported;
   if (Array.isArray(assertionAlgs))
     metadata.tokenEndpointAuthSigningAlgValuesSupported = assertionAlgs.filter((a) => typeof a === 'string');
+  const dpopAlgs = document.dpop_signing_alg_values_supported;
+  if (Array.isArray(dpopAlgs)) metadata.dpopSigningAlgValuesSupported = dpopAlgs.filter((a) => typeof a === 'string');
   if (problems.length > 0) {
     // The problems name fields and rules only (`token_endpoint must use https …`), never the values.
     throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(issuer, problems.join('; ')));

@@ -56,6 +56,15 @@ describe('AuthorizationUrlBuilder', () => {
     expect(builder.build('s', { codeVerifier: VERIFIER })).not.toContain('nonce');
   });
 
+  it('sends dpop_jkt (RFC 9449 §10) after the nonce when the builder has a thumbprint, and reserves the name', () => {
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    const builder = new AuthorizationUrlBuilder({ ...CONFIG, authorizationParams: {} }, () => jkt);
+    const url = builder.build('s', { codeVerifier: VERIFIER, nonce: 'n' });
+    expect(url).toBe(`${HEAD}&scope=read+write&state=s&${CHALLENGE}&nonce=n&dpop_jkt=${jkt}`);
+    expect(RESERVED_AUTHORIZATION_PARAMS.has('dpop_jkt')).toBe(true);
+    expect(build({})).not.toContain('dpop_jkt');
+  });
+
   it('refuses a PKCE flow whose pending authorization has no verifier', () => {
     const builder = new AuthorizationUrlBuilder(CONFIG);
     expect(() => builder.build('s', {})).toThrow(InvalidStateError);

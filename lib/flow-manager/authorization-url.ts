@@ -21,14 +21,18 @@ interface AuthorizationQueryParts {
 
 /**
  * Builds one provider's authorization URLs (RFC 6749 §4.1.1, RFC 7636 §4.3): `response_type=code`, client id,
- * redirect URI, scope, state, the S256 challenge and the nonce (OpenID Connect Core §3.1.2.1), then the
- * configured extras, then the call's own.
+ * redirect URI, scope, state, the S256 challenge, the nonce (OpenID Connect Core §3.1.2.1) and `dpop_jkt`
+ * (RFC 9449 §10) when configured, then the configured extras, then the call's own.
  */
 export class AuthorizationUrlBuilder {
   /** The query's parts that depend on the configuration only, encoded once. */
   private readonly staticQuery: AuthorizationQueryParts;
 
-  constructor(private readonly config: AuthorizationUrlConfig) {
+  /** `dpopJkt`: the DPoP key's thumbprint, sent as `dpop_jkt` (RFC 9449 §10) when given. */
+  constructor(
+    private readonly config: AuthorizationUrlConfig,
+    private readonly dpopJkt?: () => string,
+  ) {
     this.staticQuery = authorizationQueryParts(config);
   }
 
@@ -55,6 +59,7 @@ export class AuthorizationUrlBuilder {
       query += `&code_challenge=${codeChallengeS256(record.codeVerifier)}&code_challenge_method=S256`;
     }
     if (record.nonce !== undefined) query += `&nonce=${formEncode(record.nonce)}`;
+    if (this.dpopJkt !== undefined) query += `&dpop_jkt=${this.dpopJkt()}`;
     return tail === '' ? query : `${query}&${tail}`;
   }
 }

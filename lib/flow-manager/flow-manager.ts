@@ -54,6 +54,7 @@ export class FlowManager {
       refresh: async (refreshToken, current) =>
         (this.endpoints.ready() ?? (await this.endpoints.load())).grants.refresh(refreshToken, current),
       keep: (user, tokens) => this.keepTokens(user, tokens),
+      boundToAnotherKey: (tokens) => this.endpoints.boundToAnotherKey(tokens),
     });
   }
 

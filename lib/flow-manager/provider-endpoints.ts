@@ -5,8 +5,11 @@ import type { ProviderMetadata } from '../discovery/provider-metadata.js';
 import { createIdTokenValidator } from '../id-token/create-id-token-validator.js';
 import type { IdTokenValidator } from '../id-token/id-token.validator.js';
 import { withServerAlgorithms } from '../options/client-assertion-options.js';
+import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { AuthorizationUrlBuilder } from './authorization-url.js';
+import { boundToAnotherKey } from './dpop-binding.js';
+import { DpopProver } from './dpop-prover.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
 import {
   parWithMetadata,
@@ -28,19 +31,23 @@ export interface ProviderParts {
 
 /**
  * A provider's endpoints: built once for a statically configured provider (returned as they are, no promise),
- * and from its metadata for one that uses discovery, rebuilt when the cached metadata is replaced.
+ * and from its metadata for one that uses discovery, rebuilt when the cached metadata is replaced. With DPoP,
+ * the manager's key is created here, once, and no part is handed out before it is ready.
  */
 export class ProviderEndpoints {
   private parts: ProviderParts | undefined;
   private readonly metadata: ProviderMetadataCache | undefined;
   /** Kept across metadata refreshes, so that the JWKS cache and its refetch cooldown survive them. */
   private idTokens: IdTokenValidator | undefined;
+  /** The manager's DPoP key (RFC 9449), when `dpop` is set. */
+  readonly dpop: DpopProver | undefined;
 
   constructor(
     private readonly config: ResolvedProviderConfig,
     private readonly tokenClient: TokenEndpointClient,
     private readonly timeoutMs: number,
   ) {
+    this.dpop = config.dpop === undefined ? undefined : new DpopProver(config.name, config.dpop);
     if (config.discovery === undefined || config.issuer === undefined) {
       this.parts = this.build(config);
       return;
@@ -59,15 +66,23 @@ export class ProviderEndpoints {
   /** The parts when they are built and fresh (always, for a static provider), else undefined: then {@link load}. */
   ready(): ProviderParts | undefined {
     const parts = this.parts;
+    if (this.dpop !== undefined && !this.dpop.isReady) return undefined;
     if (this.metadata === undefined) return parts;
     const fresh = this.metadata.fresh();
     if (fresh === undefined) return undefined;
     return parts?.metadata === fresh ? parts : (this.parts = this.fromMetadata(fresh));
   }
 
+  /** Whether `tokens` are DPoP-bound to a key the manager does not hold (see `boundToAnotherKey`). */
+  boundToAnotherKey(tokens: TokenSet): Promise<boolean> {
+    return boundToAnotherKey(this.dpop, tokens);
+  }
+
   /** Loads the metadata (shared by concurrent callers) and builds the parts from it; throws `DiscoveryError`. */
   async load(): Promise<ProviderParts> {
-    const metadata = await this.metadata!.load();
+    await this.dpop?.whenReady();
+    if (this.metadata === undefined) return this.parts!;
+    const metadata = await this.metadata.load();
     return this.parts?.metadata === metadata ? this.parts : (this.parts = this.fromMetadata(metadata));
   }
 
@@ -99,6 +114,11 @@ export class ProviderEndpoints {
       const detail = 'it names no jwks_uri, which the ID tokens are verified with';
       throw new DiscoveryError('invalid_metadata', DISCOVERY_FAILED(metadata.issuer, detail));
     }
+    const dpopAlgorithms = metadata.dpopSigningAlgValuesSupported;
+    if (config.dpop && dpopAlgorithms && !dpopAlgorithms.includes(config.dpop.algorithm)) {
+      const problem = `providers.${config.name}.dpop: the provider's dpop_signing_alg_values_supported does not hold ${config.dpop.algorithm}, the algorithm of the DPoP key`;
+      throw new AuthCodeFlowConfigError([problem], INVALID_OPTIONS([problem]));
+    }
     return { ...this.build(merged, metadata), metadata };
   }
 
@@ -112,7 +132,9 @@ export class ProviderEndpoints {
         previous: this.idTokens,
       });
     }
-    const authorizationUrls = new AuthorizationUrlBuilder(config);
+    const { dpop } = this;
+    const dpopJkt = dpop !== undefined && config.dpop?.bindAuthorizationCode ? () => dpop.thumbprint : undefined;
+    const authorizationUrls = new AuthorizationUrlBuilder(config, dpopJkt);
     return {
       config,
       authorizationUrls,
@@ -122,6 +144,7 @@ export class ProviderEndpoints {
         this.tokenClient,
         this.timeoutMs,
         config.idToken.validate ? this.idTokens : undefined,
+        dpop,
       ),
     };
   }

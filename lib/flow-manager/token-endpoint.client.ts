@@ -9,6 +9,7 @@ import type { TokenHttpResponse, TokenHttpTransport } from '../interfaces/token-
 import { TokenHttpFailure } from '../transport/token-http-failure.js';
 import { sleep } from '../utils/sleep.util.js';
 import { formEncodePairs } from '../utils/url.util.js';
+import { parseTokenResponseBody } from './token-response-body.parser.js';
 
 /** How a token request's parameters are sent: a form body (RFC 6749) or a JSON body. */
 export type TokenRequestBodyEncoding = 'form' | 'json';
@@ -27,6 +28,22 @@ export interface TokenEndpointRequest {
   bodyEncoding: TokenRequestBodyEncoding;
   /** Budget of the whole call, retries included. */
   timeoutMs: number;
+  /** Signs a DPoP proof (RFC 9449) for each attempt, and keeps the server's nonces. */
+  dpop?: DpopProofSource;
+  /**
+   * Adds the client's authentication to a copy of `params` and `headers` for each attempt: a client assertion
+   * (RFC 7523) is single-use, so the DPoP nonce resend must carry a new one. Without it, `params` and `headers`
+   * are sent as they are.
+   */
+  authenticate?: (params: Record<string, string>, headers: Record<string, string>) => Promise<void>;
+}
+
+/** What the token client needs of a manager's DPoP key (RFC 9449 §4, §8). */
+export interface DpopProofSource {
+  /** A fresh proof for one request, with the last nonce the URL's server gave when one is known. */
+  proof(method: string, url: string): Promise<string>;
+  /** Keeps a nonce the URL's server gave; whether it was kept (a value that is not a nonce is not). */
+  rememberNonce(url: string, nonce: string | undefined): boolean;
 }
 
 /**
@@ -43,6 +60,11 @@ const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
  * retries included, by one deadline. A request carries a code or a refresh token, which the server may
  * redeem or rotate on receipt (RFC 6749 §4.1.2, §10.4), so it is sent at most once: only a request that
  * provably never left is retried.
+ *
+ * One answer is the exception: with DPoP, an HTTP 400 `error: use_dpop_nonce` that comes with a `DPoP-Nonce`
+ * header. The server refused the request before using the code or refresh token (RFC 9449 §8: it asks for a
+ * proof with its nonce), so it is sent once more, with a fresh proof carrying that nonce, within the same
+ * deadline; whatever the second answer is, it is final. Every other answer is never followed by a resend.
  */
 export class TokenEndpointClient {
   /** The module's transport; discovery GETs metadata through it too. */
@@ -51,18 +73,30 @@ export class TokenEndpointClient {
   async post(request: TokenEndpointRequest): Promise<TokenHttpResponse> {
     const deadline = Date.now() + request.timeoutMs;
     const form = request.bodyEncoding === 'form';
-    const headers: Record<string, string> = {
+    const baseHeaders: Record<string, string> = {
       Accept: 'application/json',
       'Content-Type': form ? 'application/x-www-form-urlencoded' : 'application/json',
       ...request.headers,
     };
-    const body = form ? formEncodePairs(Object.entries(request.params)) : JSON.stringify(request.params);
+    const encode = (params: Record<string, string>) =>
+      form ? formEncodePairs(Object.entries(params)) : JSON.stringify(params);
+    let headers = baseHeaders;
+    let body = request.authenticate ? '' : encode(request.params);
 
-    for (let attempt = 0; ; attempt++) {
+    const { dpop } = request;
+    let nonceRetried = false;
+    for (let attempt = 0; ;) {
+      if (request.authenticate) {
+        const params = { ...request.params };
+        headers = { ...baseHeaders };
+        await request.authenticate(params, headers);
+        body = encode(params);
+      }
+      if (dpop) headers.DPoP = await dpop.proof('POST', request.url);
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw timeoutError(request);
+      let response: TokenHttpResponse;
       try {
-        // Any answer, whatever its status or Retry-After, is final: the server had the request.
         const once = {
           url: request.url,
           headers,
@@ -70,17 +104,32 @@ export class TokenEndpointClient {
           timeoutMs: remaining,
           maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES,
         };
-        return await this.transport.post(once);
+        response = await this.transport.post(once);
       } catch (error) {
         const failure = classify(error, request);
         const delay = RETRY_BASE_DELAY_MS * 2 ** attempt;
         if (failure.retryable && attempt < MAX_TOKEN_REQUEST_RETRIES && Date.now() + delay < deadline) {
+          attempt++;
           await sleep(delay);
           continue;
         }
         throw failure.error;
       }
+      // Any other answer, whatever its status or Retry-After, is final: the server had the request.
+      const nonceKept = dpop !== undefined && dpop.rememberNonce(request.url, response.dpopNonce);
+      if (!nonceKept || nonceRetried || !asksForDpopNonce(response)) return response;
+      nonceRetried = true;
     }
+  }
+}
+
+/** An HTTP 400 whose body is the OAuth error `use_dpop_nonce` (RFC 9449 §8). */
+function asksForDpopNonce(response: TokenHttpResponse): boolean {
+  if (response.status !== 400) return false;
+  try {
+    return parseTokenResponseBody(response.contentType, response.body)?.error === 'use_dpop_nonce';
+  } catch {
+    return false;
   }
 }
 

@@ -4,7 +4,8 @@ import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { authenticateClient } from './client-authentication.js';
 import { bodyEncodingOf, type TokenEndpointClient, type TokenRequestBodyEncoding } from './token-endpoint.client.js';
-import { parseTokenResponse } from './token-response.parser.js';
+import type { DpopProver } from './dpop-prover.js';
+import { parseTokenResponse, type TokenTypeExpectation } from './token-response.parser.js';
 
 /** What the grants need of an ID token validator (OpenID Connect Core §3.1.3.7): the verified claims, or a throw. */
 export interface IdTokenVerifier {
@@ -18,18 +19,23 @@ export interface IdTokenVerifier {
  * One provider's token endpoint requests: the code grant (RFC 6749 §4.1.3) and the refresh grant (§6). With an
  * ID token verifier, the code grant's answer must carry a valid ID token for the flow's nonce, and a refresh
  * answer's ID token, when it has one, must be valid and name the same subject (OpenID Connect Core §12.2).
+ * With a DPoP key, each request carries a proof (RFC 9449 §5), and tokens of `token_type: DPoP` keep the
+ * key's thumbprint as `dpopJkt`.
  */
 export class TokenGrants {
   /** The configured `postFormData`, as the token client takes it. */
   private readonly bodyEncoding: TokenRequestBodyEncoding;
+  private readonly tokenTypes: TokenTypeExpectation;
 
   constructor(
     private readonly config: ResolvedProviderConfig,
     private readonly client: TokenEndpointClient,
     private readonly timeoutMs: number,
     private readonly idTokens?: IdTokenVerifier,
+    private readonly dpop?: DpopProver,
   ) {
     this.bodyEncoding = bodyEncodingOf(config.postFormData);
+    this.tokenTypes = { dpopProof: dpop !== undefined, requireDpop: config.dpop?.requireBoundTokens === true };
   }
 
   /**
@@ -80,16 +86,25 @@ export class TokenGrants {
     params: Record<string, string>,
     bodyEncoding: TokenRequestBodyEncoding,
   ): Promise<TokenSet> {
-    const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
-    await authenticateClient(this.config, params, headers);
     const response = await this.client.post({
       operation,
       url: this.config.tokenEndpoint,
       params,
-      headers,
+      headers: { ...this.config.tokenRequestHeaders },
+      authenticate: (attemptParams, attemptHeaders) => authenticateClient(this.config, attemptParams, attemptHeaders),
       bodyEncoding,
       timeoutMs: this.timeoutMs,
+      ...(this.dpop ? { dpop: this.dpop } : {}),
     });
-    return parseTokenResponse(response, operation, this.config.normalizeTokenResponse);
+    const tokens = parseTokenResponse(
+      response,
+      operation,
+      this.config.normalizeTokenResponse,
+      Date.now(),
+      this.tokenTypes,
+    );
+    // Bearer tokens in answer to a proof (RFC 9449 §5 allows them) stay bearer tokens, unbound.
+    if (this.dpop && tokens.tokenType.toLowerCase() === 'dpop') tokens.dpopJkt = this.dpop.thumbprint;
+    return tokens;
   }
 }

@@ -229,3 +229,41 @@ describe('TokenRefresher', () => {
     });
   });
 });
+
+describe('tokens DPoP-bound to a key the manager does not hold', () => {
+  it('are returned untouched by getTokens and refreshNow, expired or not, and never refreshed', async () => {
+    const store = new InMemoryTokenStore();
+    const bound = tokens('bound', {
+      tokenType: 'DPoP',
+      dpopJkt: 'other-key',
+      expiresAt: Date.now() - 1000,
+      refreshToken: 'rt',
+    });
+    await store.set('p', 'ada', bound);
+    const refreshed: string[] = [];
+    const asked: TokenSet[] = [];
+    const refresher = new TokenRefresher({
+      provider: 'p',
+      tokenStore: store,
+      httpTimeoutMs: 1000,
+      refresh: async (refreshToken) => {
+        refreshed.push(refreshToken);
+        return tokens('new');
+      },
+      keep: (user, next) => store.set('p', user, next),
+      boundToAnotherKey: async (candidate) => {
+        asked.push(candidate);
+        return candidate.dpopJkt === 'other-key';
+      },
+    });
+    await expect(refresher.getTokens('ada')).resolves.toEqual(bound);
+    await expect(refresher.refreshNow('ada', bound)).resolves.toEqual(bound);
+    expect(refreshed).toEqual([]);
+    expect(asked).toHaveLength(2);
+
+    // Tokens of the manager's own key are refreshed as any others.
+    await store.set('p', 'ada', { ...bound, dpopJkt: 'own-key' });
+    await expect(refresher.getTokens('ada')).resolves.toMatchObject({ accessToken: 'new' });
+    expect(refreshed).toEqual(['rt']);
+  });
+});

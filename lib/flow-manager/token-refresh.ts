@@ -20,6 +20,8 @@ export interface TokenRefreshDependencies {
   refresh: (refreshToken: string, current: TokenSet) => Promise<TokenSet>;
   /** Stores the refreshed tokens for the user and reports them. */
   keep: (user: string, tokens: TokenSet) => Promise<void>;
+  /** Whether tokens are DPoP-bound to a key the manager does not hold (RFC 9449): those are never refreshed. */
+  boundToAnotherKey?: (tokens: TokenSet) => Promise<boolean>;
 }
 
 /**
@@ -35,6 +37,9 @@ export class TokenRefresher {
   /**
    * The user's stored tokens; when they have expired and a refresh token exists they are refreshed first,
    * keeping the old refresh token if none is returned. While a refresh for the user runs, its result.
+   * Tokens DPoP-bound to a key the manager does not hold are returned untouched, never refreshed: their refresh
+   * token may be bound to that key too, and every use of them through the manager throws
+   * `ReauthorizationRequiredError`.
    */
   async getTokens(user: string): Promise<TokenSet | undefined> {
     const stored = await this.deps.tokenStore.get(this.deps.provider, user);
@@ -49,11 +54,15 @@ export class TokenRefresher {
    * Refreshes the user's tokens now, due or not, unless the stored ones are no longer `seen` (someone
    * refreshed or replaced them meanwhile: those are returned as they are); for an access token a resource
    * server refused before it expired (RFC 6750 §3.1 `invalid_token`). Shares a running refresh with
-   * concurrent callers and instances as {@link getTokens} does. Tokens without a refresh token are returned
-   * unchanged, and undefined when the user has none any more.
+   * concurrent callers and instances as {@link getTokens} does. Tokens without a refresh token, and tokens
+   * DPoP-bound to a key the manager does not hold, are returned unchanged; undefined when the user has none any more.
    */
   refreshNow(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
     return this.running.get(user) ?? this.track(user, this.refreshStored(user, seen, replacedSince));
+  }
+
+  private async isBoundElsewhere(tokens: TokenSet): Promise<boolean> {
+    return this.deps.boundToAnotherKey !== undefined && (await this.deps.boundToAnotherKey(tokens));
   }
 
   private track(user: string, refresh: Promise<TokenSet | undefined>): Promise<TokenSet | undefined> {
@@ -99,7 +108,7 @@ export class TokenRefresher {
    */
   private async refreshIfStillDue(user: string, seen: TokenSet, replaced: Replaced): Promise<TokenSet | undefined> {
     const current = await this.deps.tokenStore.get(this.deps.provider, user);
-    if (!current || replaced(seen, current)) return current;
+    if (!current || replaced(seen, current) || (await this.isBoundElsewhere(current))) return current;
     const refreshToken = current.refreshToken;
     if (typeof refreshToken !== 'string' || refreshToken === '') return current;
     const refreshed = await this.deps.refresh(refreshToken, current);

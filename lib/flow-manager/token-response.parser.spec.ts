@@ -195,6 +195,40 @@ describe('token_type', () => {
       });
     }
   });
+
+  const withProof = { dpopProof: true, requireDpop: false };
+  const requiringDpop = { dpopProof: true, requireDpop: true };
+
+  it('accepts DPoP (RFC 9449 §5), in any case, exactly when the request carried a proof', () => {
+    for (const token_type of ['DPoP', 'dpop', 'DPOP']) {
+      const body = { access_token: 'a', token_type };
+      expect(parseTokenResponse(ok(body), 'token', undefined, 0, withProof).tokenType).toBe(token_type);
+      expect(parseTokenResponse(ok(body), 'token', undefined, 0, requiringDpop).tokenType).toBe(token_type);
+      expect(thrown(() => parseTokenResponse(ok(body), 'token', undefined, 0))).toMatchObject({
+        message: 'The token request failed: the token type is not supported.',
+      });
+    }
+    for (const token_type of ['mac', 'DPoP ', 'dpop+jwt']) {
+      const error = thrown(() =>
+        parseTokenResponse(ok({ access_token: 'a', token_type }), 'token', undefined, 0, withProof),
+      );
+      expect(error).toMatchObject({ failure: 'invalid_response' });
+    }
+  });
+
+  it('takes a bearer answer to a proof as a bearer token, unless requireDpopBoundTokens refuses it', () => {
+    for (const body of [{ access_token: 'a', token_type: 'Bearer' }, { access_token: 'a' }]) {
+      expect(parseTokenResponse(ok(body), 'token', undefined, 0, withProof).tokenType).toBe('Bearer');
+      const error = thrown(() => parseTokenResponse(ok(body), 'refresh', undefined, 0, requiringDpop));
+      expect(error).toBeInstanceOf(TokenEndpointError);
+      expect(error).toMatchObject({
+        failure: 'invalid_response',
+        status: 200,
+        message:
+          'The refresh request failed: the token type is not DPoP, and requireDpopBoundTokens asks for DPoP-bound tokens.',
+      });
+    }
+  });
 });
 
 describe('expires and expires_in', () => {

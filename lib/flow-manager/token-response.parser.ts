@@ -7,11 +7,20 @@ import { parseTokenResponseBody, UnacceptableBody } from './token-response-body.
 
 /**
  * The token types a token set may carry (RFC 6749 §7.1: a client must not use a type it does not
- * understand), lower-cased. DPoP (RFC 9449) joins here when the module supports it.
+ * understand), lower-cased: `bearer` always, `dpop` (RFC 9449 §5) only in answer to a request with a proof.
  */
-const SUPPORTED_TOKEN_TYPES: ReadonlySet<string> = new Set(['bearer']);
+const BEARER_TOKEN_TYPES: ReadonlySet<string> = new Set(['bearer']);
+const DPOP_TOKEN_TYPES: ReadonlySet<string> = new Set(['bearer', 'dpop']);
 /** `TokenSet.tokenType` of a successful response without `token_type` (RFC 6750's spelling). */
 export const DEFAULT_TOKEN_TYPE = 'Bearer';
+
+/** What the request asked of the token type: whether it carried a DPoP proof, and whether a bearer answer is refused. */
+export interface TokenTypeExpectation {
+  dpopProof: boolean;
+  /** `requireDpopBoundTokens`: a `token_type` other than `DPoP` is refused (RFC 9449 §5 lets a server send bearer tokens). */
+  requireDpop: boolean;
+}
+const BEARER_ONLY: TokenTypeExpectation = { dpopProof: false, requireDpop: false };
 
 /**
  * Turns a token endpoint response into a `TokenSet`, or throws: an OAuth error (RFC 6749 §5.2, also inside
@@ -23,6 +32,7 @@ export function parseTokenResponse(
   operation: string,
   normalize: ((body: Record<string, unknown>) => Record<string, unknown>) | undefined,
   now = Date.now(),
+  expected: TokenTypeExpectation = BEARER_ONLY,
 ): TokenSet {
   const { status } = response;
   const failed = (reason: string) => TOKEN_ENDPOINT_FAILED(operation, reason);
@@ -55,7 +65,7 @@ export function parseTokenResponse(
     );
   }
   if (!body) throw new TokenEndpointError('invalid_response', status, failed(TOKEN_RESPONSE_PROBLEM.unparseable));
-  return validateTokenBody(body, status, failed, now);
+  return validateTokenBody(body, status, failed, now, expected);
 }
 
 function normalized(
@@ -128,12 +138,14 @@ function validateTokenBody(
   status: number,
   failed: (reason: string) => string,
   now: number,
+  expected: TokenTypeExpectation,
 ): TokenSet {
   const invalid = (reason: string) => new TokenEndpointError('invalid_response', status, failed(reason));
   const accessToken = body.access_token;
   if (typeof accessToken !== 'string' || accessToken === '') throw invalid(TOKEN_RESPONSE_PROBLEM.noAccessToken);
-  const tokenType = tokenTypeOf(body.token_type);
+  const tokenType = tokenTypeOf(body.token_type, expected.dpopProof ? DPOP_TOKEN_TYPES : BEARER_TOKEN_TYPES);
   if (tokenType === undefined) throw invalid(TOKEN_RESPONSE_PROBLEM.unsupportedTokenType);
+  if (expected.requireDpop && tokenType.toLowerCase() !== 'dpop') throw invalid(TOKEN_RESPONSE_PROBLEM.notDpopBound);
 
   const tokens: TokenSet = { accessToken, tokenType, raw: body };
   // Facebook's and Stack Exchange's `expires` means `expires_in`; the standard name wins when both are sent.
@@ -159,12 +171,12 @@ function validateTokenBody(
 
 /**
  * The token set's type: a supported `token_type` as the provider spelled it, {@link DEFAULT_TOKEN_TYPE}
- * when the response has none (what passport-oauth2 and Authlib assume; RFC 6750 is the only deployed
- * type), undefined for any other.
+ * when the response has none (what passport-oauth2 and Authlib assume; a DPoP-bound answer must name its
+ * type, RFC 9449 §5), undefined for any other.
  */
-function tokenTypeOf(value: unknown): string | undefined {
+function tokenTypeOf(value: unknown, supported: ReadonlySet<string>): string | undefined {
   if (isAbsent(value)) return DEFAULT_TOKEN_TYPE;
-  return typeof value === 'string' && SUPPORTED_TOKEN_TYPES.has(value.toLowerCase()) ? value : undefined;
+  return typeof value === 'string' && supported.has(value.toLowerCase()) ? value : undefined;
 }
 
 function isAbsent(value: unknown): boolean {

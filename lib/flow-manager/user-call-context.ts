@@ -38,13 +38,13 @@ export async function connectedTokens(context: UserCallContext, user: string): P
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
- * The `Authorization` value of a bearer token (RFC 6750 §2.1). Every token in a `TokenSet` is a bearer token
- * (the token response parser refuses other types), so the scheme is always written `Bearer`. A token that no
- * header can carry is a `TokenEndpointError('invalid_response')`: sent, it would fail with an error that quotes it.
+ * The `Authorization` value of an access token: `Bearer` (RFC 6750 §2.1), or `DPoP` for a DPoP-bound one
+ * (RFC 9449 §7.1), which must go with a proof. A token that no header can carry is a
+ * `TokenEndpointError('invalid_response')`: sent, it would fail with an error that quotes it.
  */
-export function bearerAuthorization(provider: string, tokens: TokenSet): string {
+export function bearerAuthorization(provider: string, tokens: TokenSet, scheme: 'Bearer' | 'DPoP' = 'Bearer'): string {
   if (!HEADER_SAFE.test(tokens.accessToken)) {
     throw new TokenEndpointError('invalid_response', undefined, ACCESS_TOKEN_UNSENDABLE(provider));
   }
-  return `Bearer ${tokens.accessToken}`;
+  return `${scheme} ${tokens.accessToken}`;
 }

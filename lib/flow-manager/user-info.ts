@@ -11,13 +11,8 @@ import type { TokenSet } from '../interfaces/token-set.interface.js';
 import { TokenHttpFailure } from '../transport/token-http-failure.js';
 import { UserInfoError } from '../userinfo.errors.js';
 import { parseTokenResponseBody, UnacceptableBody } from './token-response-body.parser.js';
-import {
-  bearerAuthorization,
-  checkUser,
-  connectedTokens,
-  mergedConfig,
-  type UserCallContext,
-} from './user-call-context.js';
+import { sendWithAccessToken } from './dpop-binding.js';
+import { checkUser, connectedTokens, mergedConfig, type UserCallContext } from './user-call-context.js';
 
 /** A system error code as Node and axios spell them; a custom transport's code of any other form is not repeated. */
 const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
@@ -25,7 +20,8 @@ const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
 /**
  * The user's claims from the provider's UserInfo endpoint (OpenID Connect Core §5.3): one GET through the
  * module's token transport (no redirect followed; bounded by `httpTimeoutMs` and 1 MiB) with the user's access
- * token, refreshed first when due, as `Authorization: Bearer`.
+ * token, refreshed first when due, as `Authorization: Bearer`; a DPoP-bound one as `Authorization: DPoP` with a
+ * fresh proof, sent once more with the server's nonce on a 401 `use_dpop_nonce` (RFC 9449 §7.1, §9).
  *
  * The answer must be HTTP 200 with an `application/json` object whose `sub` is a string, and equal to the
  * ID token's `sub` when the stored tokens hold validated ID token claims (§5.3.2: else the claims may belong
@@ -33,7 +29,8 @@ const ERROR_CODE = /^[A-Z0-9_]{1,64}$/i;
  * are returned as plain data, without `__proto__` members.
  *
  * Throws, in this order: `InvalidArgumentError` (no user), `EndpointNotConfiguredError('userinfo')`,
- * `NotConnectedError`, a refresh's `TokenRequestError`/`TokenEndpointError`, `UserInfoError`.
+ * `NotConnectedError`, a refresh's `TokenRequestError`/`TokenEndpointError`, `ReauthorizationRequiredError`
+ * (tokens bound to a key the manager does not hold: nothing is sent), `UserInfoError`.
  */
 export async function fetchUserInfo(context: UserCallContext, user: string): Promise<Record<string, unknown>> {
   checkUser(user, 'getUserInfo');
@@ -48,22 +45,29 @@ export async function fetchUserInfo(context: UserCallContext, user: string): Pro
     throw new AuthCodeFlowConfigError([problem], INVALID_OPTIONS([problem]));
   }
   const tokens = await connectedTokens(context, user);
-  const authorization = bearerAuthorization(provider, tokens);
-  const response = await getUserInfo(transport, endpoint, authorization, provider, context.deps.httpTimeoutMs);
+  const timeoutMs = context.deps.httpTimeoutMs;
+  const response = await sendWithAccessToken(context, user, tokens, {
+    method: 'GET',
+    url: endpoint,
+    replayable: true,
+    send: (headers) => getUserInfo(transport, endpoint, headers, provider, timeoutMs),
+    answerOf: ({ status, dpopNonce, wwwAuthenticate }) => ({ status, nonce: dpopNonce, challenge: wwwAuthenticate }),
+    discard: async () => undefined,
+  });
   return userInfoClaims(response, tokens, provider);
 }
 
 async function getUserInfo(
   transport: TokenHttpTransport,
   url: string,
-  authorization: string,
+  credentials: Record<string, string>,
   provider: string,
   timeoutMs: number,
 ): Promise<TokenHttpResponse> {
   try {
     return await transport.get!({
       url,
-      headers: { Accept: 'application/json', Authorization: authorization },
+      headers: { Accept: 'application/json', ...credentials },
       timeoutMs,
       maxResponseBytes: MAX_TOKEN_RESPONSE_BYTES,
     });

@@ -11,6 +11,8 @@ import {
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
 import { PushedAuthorizationError } from '../pushed-authorization.errors.js';
+import { REAUTHORIZATION_REQUIRED } from '../auth-code-flow.messages.js';
+import { ReauthorizationRequiredError } from '../reauthorization.errors.js';
 import { UserInfoError } from '../userinfo.errors.js';
 import { toFlowErrorBody } from './error-response.js';
 
@@ -67,6 +69,17 @@ describe('toFlowErrorBody', () => {
       statusCode: 501,
       error: 'endpoint_not_configured',
       message: noEndpoint.message,
+    });
+  });
+
+  it('answers tokens bound to a lost DPoP key with 409 reauthorization_required and its message', () => {
+    const error = new ReauthorizationRequiredError('p', 'ada', 'dpop_key_mismatch', REAUTHORIZATION_REQUIRED('p'));
+    expect(error).toMatchObject({ code: 'reauthorization_required', provider: 'p', user: 'ada' });
+    expect(toFlowErrorBody(error)).toEqual({
+      statusCode: 409,
+      error: 'reauthorization_required',
+      message:
+        'The stored tokens of provider p are DPoP-bound to a key this manager does not hold: connect the account again.',
     });
   });
 

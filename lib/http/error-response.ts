@@ -23,6 +23,7 @@ import {
   UnknownProviderError,
 } from '../auth-code-flow.errors.js';
 import { PushedAuthorizationError } from '../pushed-authorization.errors.js';
+import { ReauthorizationRequiredError } from '../reauthorization.errors.js';
 import { UserInfoError } from '../userinfo.errors.js';
 
 /** The JSON body of every failure of the built-in routes. */
@@ -78,7 +79,7 @@ export function toFlowErrorBody(error: unknown): FlowErrorBody {
       return { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: error.code, message: PUBLIC_JWKS_UNAVAILABLE };
     return { statusCode: HttpStatus.BAD_GATEWAY, error: error.code, message: error.message };
   }
-  if (error instanceof NotConnectedError)
+  if (error instanceof NotConnectedError || error instanceof ReauthorizationRequiredError)
     return { statusCode: HttpStatus.CONFLICT, error: error.code, message: error.message };
   if (error instanceof EndpointNotConfiguredError)
     return { statusCode: HttpStatus.NOT_IMPLEMENTED, error: error.code, message: error.message };

@@ -152,6 +152,27 @@ export interface FlowManagerOptions {
    */
   normalizeTokenResponse?: (body: Record<string, unknown>) => Record<string, unknown>;
   /**
+   * DPoP (RFC 9449): token and refresh requests carry a proof signed with the manager's key, and DPoP-bound
+   * tokens are presented with a fresh proof per request (`fetchProtectedResource`, `getUserInfo`). `true`: an
+   * ES256 key pair generated when the manager starts (non-extractable; one per process, so tokens bound to it
+   * cannot be used by another instance or after a restart: give a key to share them). `{ privateKey }`: an
+   * EC P-256 (ES256), RSA of 2048 bits or more (PS256, or RS256 when the JWK says `alg: 'RS256'`) or Ed25519
+   * (EdDSA) private key, as a JWK or a `KeyObject`, imported once at start-up.
+   * @default false
+   */
+  dpop?: boolean | { privateKey: JsonWebKey | KeyObject };
+  /**
+   * Sends `dpop_jkt`, the thumbprint of the DPoP key, in the authorization request (RFC 9449 §10): the code can
+   * only be redeemed with a proof of this key. Needs `dpop`. @default false
+   */
+  dpopBindAuthorizationCode?: boolean;
+  /**
+   * Refuses a token response whose `token_type` is not `DPoP` (RFC 9449 §5 lets a server answer a DPoP request
+   * with bearer tokens; without this option they are accepted and used as bearer tokens). Needs `dpop`.
+   * @default false
+   */
+  requireDpopBoundTokens?: boolean;
+  /**
    * DANGEROUS: allows plain-http endpoints and a plain-http `redirectUri` on hosts other than localhost, which
    * sends the client secret, the code and the tokens in clear text (RFC 6749 §3.1.2.1). Only for development networks.
    * @default false

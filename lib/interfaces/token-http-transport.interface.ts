@@ -25,6 +25,10 @@ export interface TokenHttpResponse {
   body: string;
   /** The `Cache-Control` header, if any; read for metadata (GET) only. */
   cacheControl?: string;
+  /** The `DPoP-Nonce` header (RFC 9449 §8, §9), if any: the nonce the server wants in the next DPoP proof. */
+  dpopNonce?: string;
+  /** The `WWW-Authenticate` header, if any (lines joined with commas): a resource's challenge (RFC 9449 §7.1, §9). */
+  wwwAuthenticate?: string;
 }
 
 /** One GET of public metadata (discovery): no body, no credential, with the same bounds as a POST. */

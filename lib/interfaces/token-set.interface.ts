@@ -16,6 +16,11 @@ export interface TokenSet {
    */
   idTokenClaims?: Record<string, unknown>;
   /**
+   * RFC 7638 thumbprint of the DPoP key the tokens are bound to (RFC 9449), set when the provider answered
+   * `token_type: DPoP`. Tokens with a thumbprint other than the manager's key are never sent.
+   */
+  dpopJkt?: string;
+  /**
    * The whole parsed token response (JSON or form-encoded), as `normalizeTokenResponse` returned it when
    * there is one: plain data at most 32 levels deep, without `__proto__` members.
    */

@@ -4,6 +4,7 @@ import { isRecord } from '../utils/is-record.util.js';
 import { isAbsoluteUrl, resolveEndpoint } from '../utils/url.util.js';
 import type { ResolvedProviderConfig } from './resolved-options.interface.js';
 import { resolveClientAuthentication } from './client-assertion-options.js';
+import { resolveDpopOptions } from './dpop-options.js';
 import { resolveIdTokenOptions } from './id-token-options.js';
 import { PAR_PATH, resolveParOptions } from './par-options.js';
 import {
@@ -52,6 +53,9 @@ export const PROVIDER_KEYS = knownKeys<FlowManagerOptions>({
   discovery: true,
   pushedAuthorizationRequests: true,
   pushedAuthorizationRequestPath: true,
+  dpop: true,
+  dpopBindAuthorizationCode: true,
+  requireDpopBoundTokens: true,
 });
 
 /** Headers of token requests that the flow sets itself, or that would change how the body is framed. */
@@ -65,6 +69,7 @@ const RESERVED_TOKEN_REQUEST_HEADERS = new Set([
   'accept-encoding',
   'host',
   'connection',
+  'dpop',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Endpoints that are optional, and that discovery fills when they are not configured. */
@@ -167,6 +172,8 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
   if (idToken.validate && !discovery && jwksUri === undefined)
     problems.push(`${at}.scope includes openid, so ID tokens are validated: set ${at}.jwksPath, or use discovery`);
 
+  const dpop = resolveDpopOptions(raw, at, problems);
+
   if (problems.length > before) return undefined;
   return {
     name,
@@ -201,6 +208,7 @@ export function resolveProvider(name: string, raw: unknown, problems: string[]):
     normalizeTokenResponse: raw.normalizeTokenResponse as ResolvedProviderConfig['normalizeTokenResponse'],
     tokenRequestHeaders,
     par,
+    ...(dpop === undefined ? {} : { dpop }),
   };
 }
 

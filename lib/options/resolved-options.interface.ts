@@ -1,4 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import type { KeyObject } from 'node:crypto';
 import type {
   AuthCodeFlowGuardClass,
   AuthCodeFlowModuleOptions,
@@ -53,6 +54,8 @@ export interface ResolvedProviderConfig {
   tokenRequestHeaders: Readonly<Record<string, string>>;
   /** Pushed authorization requests (RFC 9126); absent (a config built by hand) reads as `{}`. */
   par?: ResolvedParOptions;
+  /** DPoP (RFC 9449), when `dpop` is set. */
+  dpop?: ResolvedDpopOptions;
 }
 
 /**
@@ -64,6 +67,24 @@ export interface ResolvedParOptions {
   enabled?: boolean;
   /** `pushedAuthorizationRequestPath` resolved; unset: the metadata's `pushed_authorization_request_endpoint`. */
   endpoint?: string;
+}
+
+/** The JWS algorithms of DPoP proofs the module signs (RFC 9449 §4.2). */
+export type DpopAlgorithm = 'ES256' | 'PS256' | 'RS256' | 'EdDSA';
+
+/** `dpop`, `dpopBindAuthorizationCode` and `requireDpopBoundTokens`, checked. */
+export interface ResolvedDpopOptions {
+  /** The algorithm of the proofs: ES256 for a generated key, else the given key's. */
+  algorithm: DpopAlgorithm;
+  /**
+   * The given key, imported; undefined: each manager generates one when it starts. Not enumerable, so that
+   * `JSON.stringify` of the configuration leaves it out.
+   */
+  readonly privateKey?: KeyObject;
+  /** Send `dpop_jkt` in the authorization request (RFC 9449 §10). */
+  bindAuthorizationCode: boolean;
+  /** Refuse a token response whose `token_type` is not `DPoP`. */
+  requireBoundTokens: boolean;
 }
 
 /** How the provider's ID tokens are checked (OpenID Connect Core §3.1.3.7). */

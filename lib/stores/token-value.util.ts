@@ -28,7 +28,7 @@ export interface UnreadableTokenValueEvent {
 
 /** Version of the JSON the stores write: `{"v":1,"tokens":{...}}` or `{"v":1,"sealed":{...}}`. */
 export const TOKEN_VALUE_VERSION = 1;
-const OPTIONAL_STRING_FIELDS = ['refreshToken', 'scope', 'idToken'] as const;
+const OPTIONAL_STRING_FIELDS = ['refreshToken', 'scope', 'idToken', 'dpopJkt'] as const;
 const OPTIONAL_NUMBER_FIELDS = ['expiresIn', 'expiresAt'] as const;
 
 /** Writes and reads token values; `cipher` seals them, `onUnreadableValue` hears of every value read as absent. */

@@ -71,11 +71,14 @@ export class HttpServiceTokenTransport implements TokenHttpTransport {
     }
     const retryAfter = response.headers['retry-after'];
     const cacheControl = method === 'GET' ? response.headers['cache-control'] : undefined;
+    const { 'dpop-nonce': dpopNonce, 'www-authenticate': wwwAuthenticate } = response.headers;
     return {
       ...(typeof cacheControl === 'string' ? { cacheControl } : {}),
       status: response.status,
       contentType: String(response.headers['content-type'] ?? ''),
       ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
+      ...(typeof dpopNonce === 'string' ? { dpopNonce } : {}),
+      ...(typeof wwwAuthenticate === 'string' ? { wwwAuthenticate } : {}),
       body: typeof response.data === 'string' ? response.data : String(response.data ?? ''),
     };
   }

@@ -97,6 +97,9 @@ export class NodeHttpTokenTransport implements TokenHttpTransport, OnModuleDestr
           if (retryAfter !== undefined) answer.retryAfter = retryAfter;
           const cacheControl = res.headers['cache-control'];
           if (method === 'GET' && cacheControl !== undefined) answer.cacheControl = cacheControl;
+          const { 'dpop-nonce': dpopNonce, 'www-authenticate': wwwAuthenticate } = res.headers;
+          if (typeof dpopNonce === 'string') answer.dpopNonce = dpopNonce;
+          if (wwwAuthenticate !== undefined) answer.wwwAuthenticate = wwwAuthenticate;
           resolve(answer);
         });
         // A connection cut mid-body errors the response (ECONNRESET); a bad compressed body errors the decoder.

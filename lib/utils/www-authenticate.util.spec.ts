@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isInvalidBearerToken, parseWwwAuthenticate } from './www-authenticate.util.js';
+import { hasChallengeError, isInvalidBearerToken, parseWwwAuthenticate } from './www-authenticate.util.js';
 
 const asObjects = (value: string) =>
   parseWwwAuthenticate(value).map(({ scheme, params }) => ({ scheme, params: Object.fromEntries(params) }));
@@ -81,5 +81,23 @@ describe('isInvalidBearerToken', () => {
     ['BearerX error="invalid_token"'],
   ])('is false for %j', (value) => {
     expect(isInvalidBearerToken(value)).toBe(false);
+  });
+});
+
+describe('hasChallengeError', () => {
+  it('finds the DPoP challenges of RFC 9449 §7.1 and §9, beside a Bearer one', () => {
+    const value = 'Bearer realm="api", DPoP algs="ES256 EdDSA", error="use_dpop_nonce", error_description="nonce"';
+    expect(hasChallengeError(value, 'dpop', 'use_dpop_nonce')).toBe(true);
+    expect(hasChallengeError('dpop ERROR=invalid_token', 'dpop', 'invalid_token')).toBe(true);
+  });
+
+  it.each([
+    [null, 'dpop', 'use_dpop_nonce'],
+    ['Bearer error="use_dpop_nonce"', 'dpop', 'use_dpop_nonce'],
+    ['DPoP error="invalid_dpop_proof"', 'dpop', 'use_dpop_nonce'],
+    ['DPoP realm="error=use_dpop_nonce"', 'dpop', 'use_dpop_nonce'],
+    ['DPoP error="use_dpop_nonce', 'dpop', 'use_dpop_nonce'],
+  ])('is false for %j (%s %s)', (value, scheme, error) => {
+    expect(hasChallengeError(value, scheme, error)).toBe(false);
   });
 });

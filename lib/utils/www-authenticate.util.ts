@@ -80,8 +80,16 @@ export function parseWwwAuthenticate(value: string): AuthChallenge[] {
 
 /** Whether a `WWW-Authenticate` value carries a Bearer challenge with `error="invalid_token"` (RFC 6750 §3.1). */
 export function isInvalidBearerToken(value: string | null | undefined): boolean {
+  return hasChallengeError(value, 'bearer', 'invalid_token');
+}
+
+/**
+ * Whether a `WWW-Authenticate` value carries a challenge of `scheme` (lower-case) whose `error` is `error`: e.g.
+ * `DPoP error="use_dpop_nonce"` (RFC 9449 §9) or `DPoP error="invalid_token"` (RFC 9449 §7.1).
+ */
+export function hasChallengeError(value: string | null | undefined, scheme: string, error: string): boolean {
   if (typeof value !== 'string') return false;
   return parseWwwAuthenticate(value).some(
-    (challenge) => challenge.scheme === 'bearer' && challenge.params.get('error') === 'invalid_token',
+    (challenge) => challenge.scheme === scheme && challenge.params.get('error') === error,
   );
 }

@@ -146,6 +146,11 @@ describe('RedisTokenStore', () => {
         'malformed',
       ],
       [
+        'a token set with a DPoP thumbprint that is not a string',
+        JSON.stringify({ v: 1, tokens: { ...tokens(), tokenType: 'DPoP', dpopJkt: 42 } }),
+        'malformed',
+      ],
+      [
         'a sealed value, without encryption configured',
         JSON.stringify({ v: 1, sealed: { alg: 'A256GCM' } }),
         'unknown_key',

@@ -60,6 +60,13 @@ export function describeTokenStoreContract(label: string, setup: () => Promise<T
       expect(await store.get('fake', u)).toEqual(expected);
     });
 
+    it('keeps a DPoP-bound token set with the thumbprint of its key (RFC 9449)', async () => {
+      const u = user();
+      const saved = tokens({ tokenType: 'DPoP', dpopJkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' });
+      await store.set('fake', u, saved);
+      expect(await store.get('fake', u)).toEqual(saved);
+    });
+
     it('keeps a minimal token set as it is', async () => {
       const u = user();
       const saved: TokenSet = { accessToken: 'a', tokenType: 'bearer', raw: {} };
