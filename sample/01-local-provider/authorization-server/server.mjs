@@ -346,7 +346,9 @@ function configuration(clients, signingKey) {
     clientBasedCORS: () => false,
     fetch: (url, options) => {
       if (!loopbackJwksUris.has(String(url))) return globalThis.fetch(url, options);
-      const { dispatcher: _ssrfGuard, ...rest } = options;
+      // Without oidc-provider's SSRF guard (its dispatcher), for the loopback jwks_uri of a test client only.
+      const rest = { ...options };
+      delete rest.dispatcher;
       return globalThis.fetch(url, rest);
     },
     async renderError(ctx, out) {
@@ -627,7 +629,7 @@ async function addClient(client) {
   } catch (error) {
     await adapter.destroy(client.client_id);
     // The description names the faulty property, never its value.
-    throw new Error(String(error?.error_description ?? error?.message ?? error));
+    throw new Error(String(error?.error_description ?? error?.message ?? error), { cause: error });
   }
   allowLoopbackJwksUri(client);
 }
