@@ -101,7 +101,7 @@ export class TokenRefresher {
    * token, and tokens DPoP-bound to a key the manager does not hold, are returned unchanged; undefined when the
    * user has none any more.
    */
-  refreshNow(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
+  async refreshNow(user: string, seen: TokenSet): Promise<TokenSet | undefined> {
     const running = this.running.get(user);
     if (running) return running;
     if (seen.refreshToken) this.backoffs.check(user, seen.refreshToken);
