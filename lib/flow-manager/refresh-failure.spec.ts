@@ -186,11 +186,16 @@ describe('a transient refresh failure', () => {
     let clock = 0;
     const store = new InMemoryTokenStore();
     await store.set('p', 'ada', expired());
-    let retryAfter: number | undefined;
+    const state: { retryAfter?: number } = {};
     const { refresher, sent } = instance(
       store,
       async () => {
-        throw new TokenEndpointError('timeout', undefined, 'slow', retryAfter === undefined ? {} : { retryAfter });
+        throw new TokenEndpointError(
+          'timeout',
+          undefined,
+          'slow',
+          state.retryAfter === undefined ? {} : { retryAfter: state.retryAfter },
+        );
       },
       { now: () => clock },
     );
@@ -206,7 +211,7 @@ describe('a transient refresh failure', () => {
     expect(delays).toEqual(expected);
     expect(expected[0]).toBe(REFRESH_BACKOFF_BASE_MS);
     expect(expected.at(-1)).toBe(REFRESH_BACKOFF_MAX_MS);
-    retryAfter = 86_400;
+    state.retryAfter = 86_400;
     await expect(refresher.getTokens('ada')).rejects.toMatchObject({ failure: 'timeout' });
     const held = await refresher.getTokens('ada').catch((error: TokenEndpointError) => error);
     expect(held.retryAfter! * 1000).toBe(REFRESH_RETRY_AFTER_MAX_MS);

@@ -57,7 +57,6 @@ export interface TokenRefreshDependencies {
 export class TokenRefresher {
   private readonly running = new Map<string, Promise<TokenSet | undefined>>();
   private readonly backoffs: RefreshBackoffs;
-  /** Tokens this refresher stored and has not yet reported. */
   private readonly justRefreshed = new WeakSet<TokenSet>();
 
   constructor(private readonly deps: TokenRefreshDependencies) {
@@ -121,9 +120,10 @@ export class TokenRefresher {
   /**
    * Refreshes `seen`, the user's tokens, once across every instance, unless `replaced` says the stored ones
    * are no longer them. The instance that takes the lock refreshes while the others poll the store; they get
-   * the holder's outcome: the new tokens, or the marker of a refused refresh. When the lock frees with neither
-   * (the holder's refresh failed for a while, or the holder died), a waiter does not send the same refresh
-   * token again: it fails with `TokenEndpointError` and backs off. Waiting is bounded: past twice the lock's
+   * the holder's outcome: the new tokens, or the marker of a refused refresh. When the lock is released with
+   * neither (the holder's refresh failed for a while), a waiter does not send the same refresh token again:
+   * it fails with `TokenEndpointError` and backs off. Only a lock that expired (its holder died: the TTL
+   * covers a live holder's whole critical section) is taken over. Waiting is bounded: past twice the lock's
    * TTL it fails with `StoreUnavailableError`.
    */
   private async refreshStored(user: string, seen: TokenSet, replaced: Replaced): Promise<TokenSet | undefined> {
@@ -132,18 +132,22 @@ export class TokenRefresher {
     if (!store.acquireRefreshLock) return this.reported(user, await this.refreshIfStillDue(user, seen, replaced, true));
     const lockTtlMs = this.lockTtlMs;
     const waitUntil = Date.now() + 2 * lockTtlMs;
-    for (let waited = false; ; waited = true) {
+    let heldSince: number | undefined;
+    for (;;) {
       const lock = await store.acquireRefreshLock(provider, user, lockTtlMs);
       if (lock) {
+        // Free within the TTL of its first sight: its holder released it, alive, after a failed refresh.
+        const expired = heldSince === undefined || Date.now() - heldSince >= lockTtlMs;
         let outcome: TokenSet | undefined;
         try {
-          outcome = await this.refreshIfStillDue(user, seen, replaced, !waited);
+          outcome = await this.refreshIfStillDue(user, seen, replaced, expired);
         } finally {
           // An unreleased lock expires by itself; a failed release must not hide the refresh's outcome.
           await lock.release().catch(() => undefined);
         }
         return this.reported(user, outcome);
       }
+      heldSince ??= Date.now();
       if (Date.now() >= waitUntil) throw new StoreUnavailableError(REFRESH_LOCK_WAIT_EXPIRED);
       await sleep(REFRESH_POLL_INTERVAL_MS);
       const current = await store.get(provider, user);
