@@ -177,3 +177,11 @@ export const PAR_METADATA_PROBLEM = {
 export const PUBLIC_NO_CLIENT_KEYS = 'This provider has no client key (clientPrivateKey) to publish.';
 export const REAUTHORIZATION_REQUIRED = (provider: string) =>
   `The stored tokens of provider ${provider} are DPoP-bound to a key this manager does not hold: connect the account again.`;
+export const REFRESH_REJECTED = (provider: string) =>
+  `Provider ${provider} refused to refresh the stored tokens (the grant was revoked or has expired): connect the account again.`;
+export const REFRESH_BACKING_OFF = (seconds: number) =>
+  TOKEN_ENDPOINT_FAILED('refresh', `an earlier refresh failed, and none is sent for ${seconds} s`);
+export const REFRESH_FAILED_ELSEWHERE = TOKEN_ENDPOINT_FAILED(
+  'refresh',
+  'the refresh another instance ran for these tokens did not succeed, and it is not repeated',
+);

@@ -53,7 +53,9 @@ export class FlowManager {
       httpTimeoutMs: deps.httpTimeoutMs,
       refresh: async (refreshToken, current) =>
         (this.endpoints.ready() ?? (await this.endpoints.load())).grants.refresh(refreshToken, current),
-      keep: (user, tokens) => this.keepTokens(user, tokens),
+      keep: (user, tokens) => deps.tokenStore.set(name, user, tokens),
+      report: (user, tokens) => deps.onTokens?.({ provider: name, user, tokens }),
+      prepare: async () => this.endpoints.ready() ?? (await this.endpoints.load()),
       boundToAnotherKey: (tokens) => this.endpoints.boundToAnotherKey(tokens),
     });
   }
@@ -183,6 +185,11 @@ export class FlowManager {
   /**
    * The user's stored tokens; when they have expired and a refresh token exists they are refreshed first
    * (concurrent calls for one user share one refresh), keeping the old refresh token if none is returned.
+   * Undefined when the user has no tokens. A refresh the provider refuses for good (`invalid_grant`,
+   * `unauthorized_client`, `invalid_client`) drops the tokens and throws `ReauthorizationRequiredError`
+   * (reason `refresh_rejected`), as does every later call until a new flow stores tokens or `revokeTokens`
+   * forgets the connection. A transient failure throws `TokenEndpointError`, keeps the tokens, and holds the
+   * user's refreshes back (`Retry-After`, else a short exponential back-off): calls meanwhile fail at once.
    */
   getTokens(user: string): Promise<TokenSet | undefined> {
     return this.refresher.getTokens(user);

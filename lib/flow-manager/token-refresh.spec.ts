@@ -5,6 +5,7 @@ import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { RefreshLock } from '../interfaces/token-store.interface.js';
 import { InMemoryTokenStore } from '../stores/in-memory-token.store.js';
 import {
+  DEFAULT_STORE_OPERATION_TIMEOUT_MS,
   needsRefresh,
   REFRESH_LOCK_MARGIN_MS,
   refreshedSince,
@@ -133,7 +134,7 @@ describe('TokenRefresher', () => {
     expect(refreshed).toEqual([]);
   });
 
-  it('holds the lock for httpTimeoutMs plus the margin, and releases it after a failed refresh', async () => {
+  it('holds the lock for its whole critical section (two httpTimeoutMs, three store calls, the margin), and releases it after a failed refresh', async () => {
     const store = new LockingStore();
     await store.set('p', 'ada', expired());
     const failure = new TokenEndpointError('network', undefined, 'down');
@@ -141,7 +142,7 @@ describe('TokenRefresher', () => {
       throw failure;
     });
     await expect(refresher.getTokens('ada')).rejects.toBe(failure);
-    expect(store.acquired).toEqual([1000 + REFRESH_LOCK_MARGIN_MS]);
+    expect(store.acquired).toEqual([2 * 1000 + 3 * DEFAULT_STORE_OPERATION_TIMEOUT_MS + REFRESH_LOCK_MARGIN_MS]);
     expect(store.released).toBe(1);
     expect((await store.get('p', 'ada'))?.accessToken).toBe('old');
   });
@@ -223,7 +224,7 @@ describe('TokenRefresher', () => {
       await store.set('p', 'ada', seen);
       const { refresher, refreshed } = refresherOn(store, async () => fresh('new'));
       await expect(refresher.refreshNow('ada', seen)).resolves.toMatchObject({ accessToken: 'new' });
-      expect(store.acquired).toEqual([1000 + REFRESH_LOCK_MARGIN_MS]);
+      expect(store.acquired).toEqual([2 * 1000 + 3 * DEFAULT_STORE_OPERATION_TIMEOUT_MS + REFRESH_LOCK_MARGIN_MS]);
       expect(store.released).toBe(1);
       expect(refreshed).toEqual(['rt-old']);
     });

@@ -3,6 +3,7 @@ import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
 import { authenticateClient } from './client-authentication.js';
+import { isReauthorizationMarker } from './refresh-failure.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
 import { mergedConfig, type UserCallContext } from './user-call-context.js';
 
@@ -58,6 +59,8 @@ export async function revokeStoredTokens(context: UserCallContext, user: string)
   const { provider, deps } = context;
   const stored = await deps.tokenStore.get(provider, user);
   if (!stored) return;
+  // A connection marked for re-authorization holds no token to revoke: it is only forgotten.
+  if (isReauthorizationMarker(stored)) return deps.tokenStore.delete(provider, user);
   const config = await mergedConfig(context);
   const { revocationEndpoint } = config;
   if (revocationEndpoint) {

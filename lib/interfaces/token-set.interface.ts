@@ -25,4 +25,12 @@ export interface TokenSet {
    * there is one: plain data at most 32 levels deep, without `__proto__` members.
    */
   raw: Record<string, unknown>;
+  /**
+   * Set only on the marker a token store keeps for a connection that needs re-authorization (its
+   * `accessToken` is `''`, and it holds no other token): the provider refused a refresh with `error`. The
+   * manager never returns a marker; it throws `ReauthorizationRequiredError` instead. A custom store should
+   * keep the field as it keeps the others; one that drops it still works (an empty `accessToken` is the
+   * marker), only the error code is lost.
+   */
+  reauthorization?: { reason: 'refresh_rejected'; error: string };
 }

@@ -21,4 +21,10 @@ export interface TokenStore {
    * within a process. Without it, several instances may each refresh the same expired tokens.
    */
   acquireRefreshLock?(provider: string, user: string, ttlMs: number): Promise<RefreshLock | undefined>;
+  /**
+   * Optional: the longest one `get`, `set` or `delete` may take before it rejects. The refresh lock's TTL
+   * budgets three of them besides the refresh request, so that it cannot expire under a live holder; a store
+   * without it is budgeted `DEFAULT_STORE_OPERATION_TIMEOUT_MS` (2 s) per call.
+   */
+  readonly operationTimeoutMs?: number;
 }

@@ -115,6 +115,11 @@ export class PostgresTokenStore implements TokenStore {
     }
   }
 
+  /** The deadline of each call, in milliseconds: the refresh lock's TTL budgets for it. */
+  get operationTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
   async get(provider: string, user: string): Promise<TokenSet | undefined> {
     const rows = await this.query('get', this.sql.get, keyOf(provider, user));
     const value = (rows[0] as { value?: unknown } | undefined)?.value;

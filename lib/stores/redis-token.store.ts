@@ -97,6 +97,11 @@ export class RedisTokenStore implements TokenStore {
     return `${this.keyPrefix}refresh-lock:${this.owner(provider, user)}`;
   }
 
+  /** The deadline of each call, in milliseconds: the refresh lock's TTL budgets for it. */
+  get operationTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
   async get(provider: string, user: string): Promise<TokenSet | undefined> {
     const value = await withDeadline(STORE_NAME, 'get', this.timeoutMs, () =>
       this.commands.get(this.keyFor(provider, user)),

@@ -115,6 +115,11 @@ function decodeStoredTokens(value: unknown): TokenSet | undefined {
     if (typeof fieldValue !== 'string') return undefined;
     tokens[field] = fieldValue;
   }
+  if (value.reauthorization !== undefined) {
+    const marker = value.reauthorization;
+    if (!isRecord(marker) || marker.reason !== 'refresh_rejected' || typeof marker.error !== 'string') return undefined;
+    tokens.reauthorization = { reason: marker.reason, error: marker.error };
+  }
   if (value.idTokenClaims !== undefined) {
     if (!isRecord(value.idTokenClaims)) return undefined;
     tokens.idTokenClaims = value.idTokenClaims;

@@ -5,7 +5,7 @@ import {
   FlowManagerRegistry,
   InvalidArgumentError,
   TOKEN_STORE,
-  TokenRequestError,
+  ReauthorizationRequiredError,
   type FlowManager,
   type TokenSet,
   type TokenStore,
@@ -181,13 +181,18 @@ describe('fetchProtectedResource', () => {
     expect(tokenRequests()).toHaveLength(0);
   });
 
-  it('throws the refresh failure when the refresh token is refused, keeping the stored tokens', async () => {
+  it('a refresh refused with invalid_grant: ReauthorizationRequiredError, the dead tokens dropped for a marker', async () => {
     rejectStoredToken();
     await connect({ refreshToken: 'revoked' });
     const error = await failureOf(manager.fetchProtectedResource('ada', `${api.url}/data`));
-    expect(error).toBeInstanceOf(TokenRequestError);
-    expect(error).toMatchObject({ error: 'invalid_grant' });
-    expect((await tokenStore.get('fake', 'ada'))!.accessToken).toBe(ACCESS_TOKEN);
+    expect(error).toBeInstanceOf(ReauthorizationRequiredError);
+    expect(error).toMatchObject({ reason: 'refresh_rejected', error: 'invalid_grant', provider: 'fake', user: 'ada' });
+    expect((await tokenStore.get('fake', 'ada'))!.accessToken).toBe('');
+    expect(api.requests).toHaveLength(1);
+    // The next call sends nothing: neither to the resource server nor a refresh.
+    await expect(manager.fetchProtectedResource('ada', `${api.url}/data`)).rejects.toBeInstanceOf(
+      ReauthorizationRequiredError,
+    );
     expect(api.requests).toHaveLength(1);
   });
 

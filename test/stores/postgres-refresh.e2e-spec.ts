@@ -1,3 +1,4 @@
+import { REFRESH_LOCK_MARGIN_MS } from '../../lib/flow-manager/token-refresh.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
@@ -76,15 +77,22 @@ describe('two instances sharing PostgreSQL', () => {
   });
 
   /** `count` instances, each with a pool and a store of its own on the shared table. */
-  async function instances(count: number): Promise<Instance[]> {
+  async function instances(count: number, fast = false): Promise<Instance[]> {
     const options = fakeClientOptions(provider);
     const created = Array.from({ length: count }, () => {
       const pool = postgresPool();
       pools.push(pool);
-      return { pool, store: new PostgresTokenStore(pool, { tableName, encryption }) };
+      const timing = fast ? { operationTimeoutMs: FAST.storeMs } : {};
+      return { pool, store: new PostgresTokenStore(pool, { tableName, encryption, ...timing }) };
     });
     const refs = await Promise.all(
-      created.map(({ store }) => compileWith({ providers: { fake: options }, tokenStore: store })),
+      created.map(({ store }) =>
+        compileWith({
+          providers: { fake: options },
+          tokenStore: store,
+          ...(fast ? { httpTimeoutMs: FAST.httpMs } : {}),
+        }),
+      ),
     );
     modules.push(...refs);
     return created.map((each, i) => ({ ...each, manager: refs[i]!.get<FlowManager>(getFlowManagerToken('fake')) }));
@@ -114,10 +122,13 @@ describe('two instances sharing PostgreSQL', () => {
     expect(refreshRequests.map((request) => request.params.refresh_token)).toEqual(['refresh-0', 'rotated-1']);
   });
 
+  const FAST = { httpMs: 200, storeMs: 300, lockTtlMs: 2 * 200 + 3 * 300 + REFRESH_LOCK_MARGIN_MS };
+
   it('a lock holder that died: once its lock row expires one instance takes over; 1 refresh request', async () => {
-    const [a, b] = (await instances(2)) as [Instance, Instance];
+    const [a, b] = (await instances(2, true)) as [Instance, Instance];
     await a.store.set('fake', 'erin', expired());
-    const dead = await a.store.acquireRefreshLock('fake', 'erin', 400);
+    // The dead holder was an instance like these: its lock lives as long as theirs.
+    const dead = await a.store.acquireRefreshLock('fake', 'erin', FAST.lockTtlMs);
     expect(dead).toBeDefined();
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).manager.getTokens('erin')));
     expect(refreshRequests).toHaveLength(1);

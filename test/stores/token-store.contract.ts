@@ -74,6 +74,21 @@ export function describeTokenStoreContract(label: string, setup: () => Promise<T
       expect(await store.get('fake', u)).toEqual(saved);
     });
 
+    it('keeps the re-authorization marker of a refused refresh (no token, the OAuth error), and a set replaces it', async () => {
+      const u = user();
+      const marker: TokenSet = {
+        accessToken: '',
+        tokenType: 'Bearer',
+        raw: {},
+        reauthorization: { reason: 'refresh_rejected', error: 'invalid_grant' },
+      };
+      await store.set('fake', u, marker);
+      expect(await store.get('fake', u)).toEqual(marker);
+      const reconnected = tokens();
+      await store.set('fake', u, reconnected);
+      expect(await store.get('fake', u)).toEqual(reconnected);
+    });
+
     it('replaces on set and forgets on delete', async () => {
       const u = user();
       const first = tokens();
