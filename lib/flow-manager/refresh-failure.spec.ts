@@ -123,7 +123,7 @@ describe('a refresh the provider refuses for good', () => {
     await store.set('p', 'ada', tokens('', {}));
     const { refresher, sent } = instance(store, async () => fresh('never'));
     await expect(refresher.getTokens('ada')).rejects.toMatchObject({ reason: 'refresh_rejected' });
-    const error = await refresher.getTokens('ada').catch((caught: ReauthorizationRequiredError) => caught);
+    const error = (await refresher.getTokens('ada').catch((caught: unknown) => caught)) as ReauthorizationRequiredError;
     expect(error.error).toBeUndefined();
     await store.set('p', 'ada', fresh('new-flow'));
     await expect(refresher.getTokens('ada')).resolves.toMatchObject({ accessToken: 'new-flow' });
@@ -171,7 +171,7 @@ describe('a transient refresh failure', () => {
     await expect(refresher.getTokens('ada')).rejects.toMatchObject({ failure: 'http_status', status: 503 });
     expect((await store.get('p', 'ada'))?.refreshToken).toBe('rt-old');
     clock += 119_000;
-    const held = await refresher.getTokens('ada').catch((error: TokenEndpointError) => error);
+    const held = (await refresher.getTokens('ada').catch((error: unknown) => error)) as TokenEndpointError;
     expect(held).toBeInstanceOf(TokenEndpointError);
     expect(held).toMatchObject({ failure: 'http_status', status: 503, retryAfter: 1 });
     await expect(refresher.refreshNow('ada', expired())).rejects.toBeInstanceOf(TokenEndpointError);
@@ -202,7 +202,7 @@ describe('a transient refresh failure', () => {
     const delays: number[] = [];
     for (let failure = 0; failure < 7; failure++) {
       await expect(refresher.getTokens('ada')).rejects.toMatchObject({ failure: 'timeout' });
-      const held = await refresher.getTokens('ada').catch((error: TokenEndpointError) => error);
+      const held = (await refresher.getTokens('ada').catch((error: unknown) => error)) as TokenEndpointError;
       delays.push(held.retryAfter! * 1000);
       clock += held.retryAfter! * 1000;
     }
@@ -213,7 +213,7 @@ describe('a transient refresh failure', () => {
     expect(expected.at(-1)).toBe(REFRESH_BACKOFF_MAX_MS);
     state.retryAfter = 86_400;
     await expect(refresher.getTokens('ada')).rejects.toMatchObject({ failure: 'timeout' });
-    const held = await refresher.getTokens('ada').catch((error: TokenEndpointError) => error);
+    const held = (await refresher.getTokens('ada').catch((error: unknown) => error)) as TokenEndpointError;
     expect(held.retryAfter! * 1000).toBe(REFRESH_RETRY_AFTER_MAX_MS);
   });
 

@@ -117,7 +117,7 @@ describe('refresh failures across two instances sharing Redis', () => {
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(TokenEndpointError);
     }
     expect(await store.get('fake', 'bob')).toMatchObject({ accessToken: 'expired-access', refreshToken: 'refresh-0' });
-    const held = await managers[0]!.getTokens('bob').catch((error: TokenEndpointError) => error);
+    const held = (await managers[0]!.getTokens('bob').catch((error: unknown) => error)) as TokenEndpointError;
     expect(held).toMatchObject({ failure: 'http_status', status: 503 });
     expect(held.retryAfter).toBeGreaterThan(100);
     await expect(managers[1]!.getTokens('bob')).rejects.toBeInstanceOf(TokenEndpointError);
