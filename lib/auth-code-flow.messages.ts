@@ -181,7 +181,3 @@ export const REFRESH_REJECTED = (provider: string) =>
   `Provider ${provider} refused to refresh the stored tokens (the grant was revoked or has expired): connect the account again.`;
 export const REFRESH_BACKING_OFF = (seconds: number) =>
   TOKEN_ENDPOINT_FAILED('refresh', `an earlier refresh failed, and none is sent for ${seconds} s`);
-export const REFRESH_FAILED_ELSEWHERE = TOKEN_ENDPOINT_FAILED(
-  'refresh',
-  'the refresh another instance ran for these tokens did not succeed, and it is not repeated',
-);

@@ -75,15 +75,17 @@ export class RefreshBackoffs {
     });
   }
 
-  /** Starts (or lengthens) the user's back-off after `failure`. */
-  failed(user: string, refreshToken: string, failure: TokenEndpointError): void {
+  /** Starts (or lengthens) the user's back-off after `failure`; returns when it ends (epoch ms). */
+  failed(user: string, refreshToken: string, failure: TokenEndpointError): number {
     const previous = this.entries.get(user);
     const failures = previous?.refreshToken === refreshToken ? previous.failures + 1 : 1;
     const delayMs =
       failure.retryAfter !== undefined
         ? Math.min(failure.retryAfter * 1000, REFRESH_RETRY_AFTER_MAX_MS)
         : Math.min(REFRESH_BACKOFF_BASE_MS * 2 ** (failures - 1), REFRESH_BACKOFF_MAX_MS);
-    this.entries.set(user, { refreshToken, until: this.now() + delayMs, failures, failure });
+    const until = this.now() + delayMs;
+    this.entries.set(user, { refreshToken, until, failures, failure });
+    return until;
   }
 
   succeeded(user: string): void {

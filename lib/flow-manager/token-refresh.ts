@@ -1,11 +1,7 @@
-import { EXPIRY_SKEW_SECONDS } from '../auth-code-flow.constants.js';
 import { InvalidArgumentError, StoreUnavailableError, TokenEndpointError } from '../auth-code-flow.errors.js';
-import {
-  REFRESH_FAILED_ELSEWHERE,
-  REFRESH_LOCK_WAIT_EXPIRED,
-  REFRESH_TOKEN_INVALID,
-} from '../auth-code-flow.messages.js';
+import { REFRESH_BACKING_OFF, REFRESH_LOCK_WAIT_EXPIRED, REFRESH_TOKEN_INVALID } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
+import { needsRefresh, refreshedSince, replacedSince, type Replaced } from './token-freshness.js';
 import type { TokenStore } from '../interfaces/token-store.interface.js';
 import { sleep } from '../utils/sleep.util.js';
 import {
@@ -120,34 +116,29 @@ export class TokenRefresher {
   /**
    * Refreshes `seen`, the user's tokens, once across every instance, unless `replaced` says the stored ones
    * are no longer them. The instance that takes the lock refreshes while the others poll the store; they get
-   * the holder's outcome: the new tokens, or the marker of a refused refresh. When the lock is released with
-   * neither (the holder's refresh failed for a while), a waiter does not send the same refresh token again:
-   * it fails with `TokenEndpointError` and backs off. Only a lock that expired (its holder died: the TTL
-   * covers a live holder's whole critical section) is taken over. Waiting is bounded: past twice the lock's
-   * TTL it fails with `StoreUnavailableError`.
+   * the holder's outcome: the new tokens, the marker of a refused refresh, or the note of a failed one
+   * (`refreshFailure`, which makes every instance back off: none sends the same refresh token again before it
+   * ends). A lock whose holder died expires (its TTL covers a live holder's whole critical section) and is
+   * taken over. Waiting is bounded: past twice the lock's TTL it fails with `StoreUnavailableError`.
    */
   private async refreshStored(user: string, seen: TokenSet, replaced: Replaced): Promise<TokenSet | undefined> {
     const { provider, tokenStore: store } = this.deps;
     await this.deps.prepare?.();
-    if (!store.acquireRefreshLock) return this.reported(user, await this.refreshIfStillDue(user, seen, replaced, true));
+    if (!store.acquireRefreshLock) return this.reported(user, await this.refreshIfStillDue(user, seen, replaced));
     const lockTtlMs = this.lockTtlMs;
     const waitUntil = Date.now() + 2 * lockTtlMs;
-    let heldSince: number | undefined;
     for (;;) {
       const lock = await store.acquireRefreshLock(provider, user, lockTtlMs);
       if (lock) {
-        // Free within the TTL of its first sight: its holder released it, alive, after a failed refresh.
-        const expired = heldSince === undefined || Date.now() - heldSince >= lockTtlMs;
         let outcome: TokenSet | undefined;
         try {
-          outcome = await this.refreshIfStillDue(user, seen, replaced, expired);
+          outcome = await this.refreshIfStillDue(user, seen, replaced);
         } finally {
           // An unreleased lock expires by itself; a failed release must not hide the refresh's outcome.
           await lock.release().catch(() => undefined);
         }
         return this.reported(user, outcome);
       }
-      heldSince ??= Date.now();
       if (Date.now() >= waitUntil) throw new StoreUnavailableError(REFRESH_LOCK_WAIT_EXPIRED);
       await sleep(REFRESH_POLL_INTERVAL_MS);
       const current = await store.get(provider, user);
@@ -158,29 +149,28 @@ export class TokenRefresher {
 
   /**
    * Re-reads the tokens (another caller may have refreshed or deleted them since `seen` was read) and
-   * refreshes them only if they are still the ones seen, and renewable, and `maySend` (no other instance may
-   * have sent their refresh token already). A rotated refresh token replaces the old one; a response without
+   * refreshes them only if they are still the ones seen, and renewable, and no failed refresh of them holds
+   * every instance back (`refreshFailure`). A rotated refresh token replaces the old one; a response without
    * one keeps the old one (RFC 6749 §6), and one without an ID token keeps the old one and its claims.
    */
-  private async refreshIfStillDue(
-    user: string,
-    seen: TokenSet,
-    replaced: Replaced,
-    maySend: boolean,
-  ): Promise<TokenSet | undefined> {
+  private async refreshIfStillDue(user: string, seen: TokenSet, replaced: Replaced): Promise<TokenSet | undefined> {
     const { provider, tokenStore: store } = this.deps;
     const current = await store.get(provider, user);
     if (current && isReauthorizationMarker(current)) throw reauthorizationRequired(provider, user, current);
     if (!current || replaced(seen, current) || (await this.isBoundElsewhere(current))) return current;
     const refreshToken = current.refreshToken;
     if (typeof refreshToken !== 'string' || refreshToken === '') return current;
-    if (!maySend)
-      throw this.failed(user, refreshToken, new TokenEndpointError('network', undefined, REFRESH_FAILED_ELSEWHERE));
+    const note = current.refreshFailure;
+    const remainingMs = note === undefined ? 0 : note.until - this.now();
+    if (note && remainingMs > 0) {
+      const seconds = Math.ceil(remainingMs / 1000);
+      throw new TokenEndpointError(note.failure, note.status, REFRESH_BACKING_OFF(seconds), { retryAfter: seconds });
+    }
     let refreshed: TokenSet;
     try {
       refreshed = await this.deps.refresh(refreshToken, current);
     } catch (error) {
-      if (error instanceof TokenEndpointError) throw this.failed(user, refreshToken, error);
+      if (error instanceof TokenEndpointError) throw await this.failed(user, current, error);
       if (isRefreshRejection(error)) throw await this.markRejected(user, refreshToken, error.error);
       throw error;
     }
@@ -195,9 +185,22 @@ export class TokenRefresher {
     return refreshed;
   }
 
-  private failed(user: string, refreshToken: string, error: TokenEndpointError): TokenEndpointError {
-    this.backoffs.failed(user, refreshToken, error);
+  /** Backs off, and writes the note that holds the other instances back too (best effort), unless replaced. */
+  private async failed(user: string, current: TokenSet, error: TokenEndpointError): Promise<TokenEndpointError> {
+    const { provider, tokenStore: store } = this.deps;
+    const until = this.backoffs.failed(user, current.refreshToken!, error);
+    const note = { failure: error.failure, until, ...(error.status === undefined ? {} : { status: error.status }) };
+    try {
+      if ((await store.get(provider, user))?.refreshToken === current.refreshToken)
+        await store.set(provider, user, { ...current, refreshFailure: note });
+    } catch {
+      // The failure is what the caller needs; this process backs off all the same.
+    }
     return error;
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   /**
@@ -224,27 +227,10 @@ export class TokenRefresher {
   }
 }
 
-/** Expired (within {@link EXPIRY_SKEW_SECONDS} of `expiresAt`, or past it), and renewable. */
-export function needsRefresh(tokens: TokenSet, now = Date.now()): boolean {
-  const expired = tokens.expiresAt !== undefined && tokens.expiresAt - EXPIRY_SKEW_SECONDS * 1000 <= now;
-  return expired && typeof tokens.refreshToken === 'string' && tokens.refreshToken !== '';
-}
-
-/** Whether `current`, the stored tokens, are no longer the `seen` ones a refresh was asked for. */
-type Replaced = (seen: TokenSet, current: TokenSet) => boolean;
-
-/** The stored tokens are no longer the expired ones that were read: someone refreshed or replaced them. */
-export function refreshedSince(seen: TokenSet, current: TokenSet): boolean {
-  return current.accessToken !== seen.accessToken || !needsRefresh(current);
-}
-
-/** The stored tokens carry another access token than the one that was read (refreshed or replaced since). */
-export function replacedSince(seen: TokenSet, current: TokenSet): boolean {
-  return current.accessToken !== seen.accessToken;
-}
-
 /** Throws `InvalidArgumentError` for a refresh token that is not a non-empty string. */
 export function assertRefreshToken(refreshToken: unknown): asserts refreshToken is string {
   if (typeof refreshToken !== 'string') throw new InvalidArgumentError('ERR_INVALID_ARG_TYPE', REFRESH_TOKEN_INVALID);
   if (refreshToken === '') throw new InvalidArgumentError('ERR_INVALID_ARG_VALUE', REFRESH_TOKEN_INVALID);
 }
+
+export { needsRefresh, refreshedSince, replacedSince } from './token-freshness.js';

@@ -1,3 +1,5 @@
+import type { TokenEndpointFailure } from '../auth-code-flow.errors.js';
+
 /** A normalised token endpoint response (RFC 6749 §5.1). */
 export interface TokenSet {
   accessToken: string;
@@ -33,4 +35,10 @@ export interface TokenSet {
    * marker), only the error code is lost.
    */
   reauthorization?: { reason: 'refresh_rejected'; error: string };
+  /**
+   * Set on stored tokens whose last refresh failed for a while (a timeout, a network error, a 5xx or 429): no
+   * refresh of them is sent before `until` (epoch ms) by any instance that shares the store. A successful
+   * refresh, or new tokens from a flow, drop it.
+   */
+  refreshFailure?: { failure: TokenEndpointFailure; status?: number; until: number };
 }

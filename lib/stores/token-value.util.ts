@@ -120,6 +120,16 @@ function decodeStoredTokens(value: unknown): TokenSet | undefined {
     if (!isRecord(marker) || marker.reason !== 'refresh_rejected' || typeof marker.error !== 'string') return undefined;
     tokens.reauthorization = { reason: marker.reason, error: marker.error };
   }
+  if (value.refreshFailure !== undefined) {
+    const note = value.refreshFailure;
+    if (!isRecord(note) || typeof note.failure !== 'string' || typeof note.until !== 'number') return undefined;
+    if (note.status !== undefined && typeof note.status !== 'number') return undefined;
+    tokens.refreshFailure = {
+      failure: note.failure as NonNullable<TokenSet['refreshFailure']>['failure'],
+      until: note.until,
+      ...(note.status === undefined ? {} : { status: note.status }),
+    };
+  }
   if (value.idTokenClaims !== undefined) {
     if (!isRecord(value.idTokenClaims)) return undefined;
     tokens.idTokenClaims = value.idTokenClaims;

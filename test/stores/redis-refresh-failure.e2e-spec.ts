@@ -122,6 +122,11 @@ describe('refresh failures across two instances sharing Redis', () => {
     expect(held.retryAfter).toBeGreaterThan(100);
     await expect(managers[1]!.getTokens('bob')).rejects.toBeInstanceOf(TokenEndpointError);
     expect(refreshRequests).toHaveLength(1);
+    // The back-off is written with the tokens: instances that took no part (started later) hold back too.
+    expect(await store.get('fake', 'bob')).toMatchObject({ refreshFailure: { failure: 'http_status', status: 503 } });
+    const { managers: later } = await twoInstances();
+    await expect(later[0]!.getTokens('bob')).rejects.toMatchObject({ failure: 'http_status', status: 503 });
+    expect(refreshRequests).toHaveLength(1);
   });
 
   it('a hang: 1 refresh request that times out, the tokens kept, the next calls fail at once', async () => {
