@@ -5,6 +5,9 @@ export default {
   moduleFileExtensions: ['ts', 'js', 'json'],
   roots: ['<rootDir>/lib', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // Records every log line, console line, fetch response and asserted error of each test file, and fails the
+  // file when one holds a secret its fixtures registered (SECURITY.md P23).
+  setupFilesAfterEnv: ['<rootDir>/test/support/leak-capture.setup.ts'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

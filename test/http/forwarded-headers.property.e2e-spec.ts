@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import fc from 'fast-check';
 import { FakeProvider } from '../support/fake-provider.js';
 import { PLATFORMS, startHttpApp, type RunningApp } from '../support/http-app.js';
+import { captureHeaders } from '../support/leak-capture.js';
 import { propertyRuns } from '../support/property-runs.js';
 import { fakeClientOptions } from '../support/testing-module.js';
 
@@ -21,6 +22,7 @@ interface Answer {
 function getWithHeaders(url: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const sent = request(url, { headers }, (response) => {
+      captureHeaders('GET', url, response.statusCode!, response.headers);
       response.resume();
       const cookie = (response.headers['set-cookie'] ?? []).map((line) => line.split(';')[0]).join('; ');
       response.on('end', () => resolve({ status: response.statusCode!, location: response.headers.location, cookie }));

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { followAuthorization } from './follow-authorization.js';
+import { registerProviderOrigin, registerSecret, registerTokens } from './leak-capture.js';
 
 export interface RecordedRequest {
   method: string;
@@ -55,10 +56,12 @@ export class FakeProvider {
     server.on('request', (req, res) => void provider.dispatch(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     provider.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    registerProviderOrigin(provider.url);
     return provider;
   }
 
   registerClient(client: FakeClient): void {
+    registerSecret(client.clientSecret, `client secret of ${client.clientId} (fake provider)`);
     this.clients.set(client.clientId, client);
   }
 
@@ -102,6 +105,7 @@ export class FakeProvider {
       connection: req.socket,
     };
     this.requests.push(request);
+    registerRequestSecrets(request);
     const handler = this.handlers.get(`${request.method} ${request.path}`) ?? this.defaultHandler(request);
     try {
       await handler(request, res);
@@ -126,6 +130,7 @@ export class FakeProvider {
     if (q.get('response_type') !== 'code') redirect.searchParams.set('error', 'unsupported_response_type');
     else {
       const code = randomBytes(16).toString('hex');
+      registerSecret(code, 'code (fake provider)', 'code');
       this.codes.set(code, {
         clientId: client.clientId,
         redirectUri: client.redirectUri,
@@ -198,10 +203,23 @@ export class FakeProvider {
   }
 }
 
+/** Sends `body` as JSON; the tokens in it are registered with the leak capture. */
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  registerTokens(body, 'fake provider');
   res
     .writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers })
     .end(JSON.stringify(body));
+}
+
+/** What the module sends a provider: the authorization request's state and nonce, the token request's secrets. */
+function registerRequestSecrets({ query, params }: RecordedRequest): void {
+  registerSecret(query.get('state'), 'state (fake provider)', 'state');
+  registerSecret(query.get('nonce'), 'nonce (fake provider)', 'nonce');
+  registerSecret(params.code, 'code (fake provider)', 'code');
+  registerSecret(params.code_verifier, 'PKCE verifier (fake provider)');
+  registerSecret(params.refresh_token, 'refresh token (fake provider)');
+  registerSecret(params.client_secret, 'client secret (fake provider)');
+  registerSecret(params.client_assertion, 'client assertion (fake provider)');
 }
 
 function formDecode(value: string): string {

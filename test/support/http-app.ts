@@ -2,6 +2,8 @@ import { type CanActivate, type ExecutionContext, type INestApplication, Injecta
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AuthCodeFlowModule, type AuthCodeFlowModuleOptions } from '../../lib/index.js';
+import { recordingFailure } from './leak-capture.js';
+import './leak-capture.lib.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
@@ -26,7 +28,11 @@ export interface RunningApp {
 }
 
 /** Starts a Nest app with the module on 127.0.0.1 (random port) on Express or Fastify. */
-export async function startHttpApp(platform: Platform, options: AuthCodeFlowModuleOptions): Promise<RunningApp> {
+export function startHttpApp(platform: Platform, options: AuthCodeFlowModuleOptions): Promise<RunningApp> {
+  return recordingFailure(start(platform, options));
+}
+
+async function start(platform: Platform, options: AuthCodeFlowModuleOptions): Promise<RunningApp> {
   const routes = options.routes === false ? false : { guards: [HeaderUserGuard], ...options.routes };
   @Module({ imports: [AuthCodeFlowModule.forRoot({ ...options, routes })], providers: [HeaderUserGuard] })
   class AppModule {}

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerAuthorizationRequest, registerProviderOrigin, registerSecret } from './leak-capture.js';
 
 /** oidc-provider client metadata, as `sample/01-local-provider/authorization-server/server.mjs` takes it in `CLIENTS`. */
 export interface LocalClientMetadata {
@@ -126,6 +127,8 @@ export async function startLocalAuthorizationServer(options: {
   child.channel?.unref();
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
 
+  registerProviderOrigin(issuer);
+  for (const client of clients) registerClientSecret(client);
   const known = [...clients];
   return {
     issuer,
@@ -135,10 +138,15 @@ export async function startLocalAuthorizationServer(options: {
     addClient: async (client) => {
       const { error } = await ask(child, 'add-client', 'client-added', { client });
       if (typeof error === 'string') throw new Error(`The local authorization server refused the client: ${error}`);
+      registerClientSecret(client);
       known.push(client);
     },
     close: () => stop(child, exited),
   };
+}
+
+function registerClientSecret(client: LocalClientMetadata): void {
+  registerSecret(client.client_secret, `client secret of ${client.client_id} (local authorization server)`);
 }
 
 function waitForReady(child: ChildProcess, timeoutMs: number, stderr: () => string): Promise<string> {
@@ -231,6 +239,7 @@ async function login(
 ): Promise<URL> {
   const { username, consent = 'allow', jar = new CookieJar() } = options;
   const first = new URL(authorizationUrl);
+  registerAuthorizationRequest(first, 'local authorization server');
   const client = clients.find((candidate) => candidate.client_id === first.searchParams.get('client_id'));
   const redirectUris = client?.redirect_uris ?? [first.searchParams.get('redirect_uri') ?? ''];
   const isRedirectUri = (url: URL) => redirectUris.some((uri) => URL.canParse(uri) && sameEndpoint(url, new URL(uri)));
@@ -260,7 +269,10 @@ async function login(
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
       const next = new URL(location, request.url);
-      if (isRedirectUri(next)) return next;
+      if (isRedirectUri(next)) {
+        registerSecret(next.searchParams.get('code'), 'code (local authorization server)', 'code');
+        return next;
+      }
       request = { url: next, method: 'GET' };
       continue;
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
+import { registerSecret } from './leak-capture.js';
 
 /**
  * The PostgreSQL the suites use: 127.0.0.1:5432, database `test`, user `postgres` (trust auth on these
@@ -17,6 +18,7 @@ export const POSTGRES_CONFIG: pg.PoolConfig = {
 
 /** A pool on the test database. End it with `pool.end()`. */
 export function postgresPool(overrides: pg.PoolConfig = {}): pg.Pool {
+  registerSecret(overrides.password ?? POSTGRES_CONFIG.password, 'PostgreSQL password (postgresPool)');
   const pool = new pg.Pool({ ...POSTGRES_CONFIG, ...overrides });
   // An idle client whose server went away is reported here; without a listener the process would crash.
   pool.on('error', () => undefined);

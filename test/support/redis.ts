@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { Redis, type RedisOptions } from 'ioredis';
+import { registerSecret } from './leak-capture.js';
 
 /** The Redis the suites use; `REDIS_URL` overrides. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+registerSecret(decodeURIComponent(new URL(REDIS_URL).password), 'Redis password (REDIS_URL)');
 
 /** A key prefix no other suite (or run) uses. */
 export function uniquePrefix(suite: string): string {
@@ -13,6 +15,7 @@ export function uniquePrefix(suite: string): string {
 
 /** A client of the test Redis. Close it with `client.quit()` (or `disconnect()`). */
 export function redisClient(overrides: RedisOptions = {}): Redis {
+  registerSecret(overrides.password, 'Redis password (redisClient)');
   return new Redis(REDIS_URL, { maxRetriesPerRequest: 1, ...overrides });
 }
 

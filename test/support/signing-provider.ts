@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import { registerSecret } from './leak-capture.js';
 
 /** A signing key of a test provider: its private half signs, its public JWK is what a JWKS publishes. */
 export interface SigningKey {
@@ -30,16 +31,18 @@ export interface SignOptions {
   header?: Record<string, unknown>;
 }
 
-/** A compact JWS of `claims` exactly as given (no claim added), signed with jose's `SignJWT`. */
-export function signJwt(claims: JWTPayload, options: SignOptions): Promise<string> {
+/** A compact JWS of `claims` exactly as given (no claim added), signed with jose's `SignJWT`; a secret to the leak capture. */
+export async function signJwt(claims: JWTPayload, options: SignOptions): Promise<string> {
   const { key } = options;
   const signingKey = isSigningKey(key) ? key : undefined;
   const alg = options.alg ?? signingKey?.alg;
   if (alg === undefined) throw new TypeError('signJwt: give options.alg with a CryptoKey or a secret');
   const kid = options.kid === null ? undefined : (options.kid ?? signingKey?.kid);
-  return new SignJWT(claims)
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ ...options.header, alg, ...(kid === undefined ? {} : { kid }) })
     .sign(signingKey?.privateKey ?? (key as CryptoKey | Uint8Array));
+  registerSecret(token, 'signed JWT (signing-provider signJwt)');
+  return token;
 }
 
 function isSigningKey(key: SignOptions['key']): key is SigningKey {

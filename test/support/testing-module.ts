@@ -1,8 +1,11 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 import { AuthCodeFlowModule, type AuthCodeFlowModuleOptions, type FlowManagerOptions } from '../../lib/index.js';
 import type { FakeProvider } from './fake-provider.js';
+import { recordingFailure, registerClientOptions, registerSecret } from './leak-capture.js';
+import './leak-capture.lib.js';
 
 export const CLIENT_SECRET = 'top-secret-value';
+registerSecret(CLIENT_SECRET, 'client secret (testing-module CLIENT_SECRET)');
 
 /** A confidential client of `provider`, registered with it, named `name`. */
 export function fakeClientOptions(
@@ -20,6 +23,7 @@ export function fakeClientOptions(
     scope: ['read', 'write'],
     ...overrides,
   };
+  registerClientOptions(options, 'fakeClientOptions');
   provider.registerClient({
     clientId: options.clientId,
     clientSecret: options.clientSecret,
@@ -28,8 +32,12 @@ export function fakeClientOptions(
   return options;
 }
 
-export async function compileWith(options: AuthCodeFlowModuleOptions): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).compile();
-  await moduleRef.init();
-  return moduleRef;
+export function compileWith(options: AuthCodeFlowModuleOptions): Promise<TestingModule> {
+  return recordingFailure(
+    (async () => {
+      const moduleRef = await Test.createTestingModule({ imports: [AuthCodeFlowModule.forRoot(options)] }).compile();
+      await moduleRef.init();
+      return moduleRef;
+    })(),
+  );
 }

@@ -9,6 +9,8 @@ import {
   type FlowManagerOptions,
 } from '../../../lib/index.js';
 import { followAuthorization } from '../../support/follow-authorization.js';
+import { registerProviderOrigin, registerSecret, registerTokens } from '../../support/leak-capture.js';
+import '../../support/leak-capture.lib.js';
 import { generateSigningKey, signJwt, type SigningKey } from '../../support/signing-provider.js';
 
 /** A reply of the fake token endpoint: an object is sent as JSON, a string as is. */
@@ -66,6 +68,7 @@ export interface PresetFakeSpec {
 export const ID_TOKEN_SUBJECT = 'preset-user-1';
 
 export const SECRET = 'se:cr+et&%/ value';
+registerSecret(SECRET, 'client secret (preset fake SECRET)');
 export const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/preset/callback';
 
 /**
@@ -95,6 +98,7 @@ export class PresetFake {
     server.on('request', (req, res) => void fake.dispatch(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    registerProviderOrigin(fake.url);
     return fake;
   }
 
@@ -135,6 +139,8 @@ export class PresetFake {
 
   private authorizeEndpoint(q: URLSearchParams, res: ServerResponse): void {
     this.authorizeQueries.push(q);
+    registerSecret(q.get('state'), 'state (preset fake)', 'state');
+    registerSecret(q.get('nonce'), 'nonce (preset fake)', 'nonce');
     if (
       q.get('client_id') !== this.clientId ||
       q.get('redirect_uri') !== REDIRECT_URI ||
@@ -155,6 +161,7 @@ export class PresetFake {
       redirect.searchParams.set('error_description', 'Missing required parameter [code_challenge].');
     } else {
       const code = randomBytes(16).toString('hex');
+      registerSecret(code, 'code (preset fake)', 'code');
       const nonce = q.get('nonce') ?? undefined;
       this.codes.set(code, { challenge, scope: q.get('scope') ?? undefined, nonce, used: false });
       redirect.searchParams.set('code', code);
@@ -175,6 +182,8 @@ export class PresetFake {
       ? stringFields(JSON.parse(body))
       : Object.fromEntries(new URLSearchParams(body));
     this.tokenRequests.push({ path, headers, contentType, params });
+    registerSecret(params.code_verifier, 'PKCE verifier (preset fake)');
+    registerSecret(params.refresh_token, 'refresh token (preset fake)');
     const error = (kind: ErrorKind, description: string) =>
       send(
         res,
@@ -254,6 +263,7 @@ export class PresetFake {
 }
 
 export function send(res: ServerResponse, reply: Reply): void {
+  registerTokens(reply.body, 'preset fake');
   const isText = typeof reply.body === 'string';
   res
     .writeHead(reply.status ?? 200, {
