@@ -41,6 +41,8 @@ export interface PostgresTokenStoreOptions {
 
 export const DEFAULT_POSTGRES_OPERATION_TIMEOUT_MS = 2_000;
 const STORE_NAME = 'PostgresTokenStore';
+/** The least time `ensureSchema` gives its statement, whatever `operationTimeoutMs` is. */
+const SCHEMA_TIMEOUT_MS = 15_000;
 const KNOWN_OPTIONS = ['tableName', 'encryption', 'onUnreadableValue', 'operationTimeoutMs'];
 /** The largest delay `setTimeout` honours; also the longest refresh lock (an `integer` of milliseconds). */
 const MAX_MILLISECONDS = 2_147_483_647;
@@ -103,15 +105,19 @@ export class PostgresTokenStore implements TokenStore {
 
   /**
    * Creates the tables when they do not exist, with the statements of migrations/postgres-token-store.sql;
-   * for apps without a migration tool. Safe to call on every start, from several instances at once.
+   * for apps without a migration tool. Safe to call on every start, from several instances at once. Its
+   * statement gets `timeoutMs`, by default at least 15 s (DDL waits for the disk), `operationTimeoutMs` if longer.
    */
-  async ensureSchema(): Promise<void> {
+  async ensureSchema(options: { timeoutMs?: number } = {}): Promise<void> {
+    // DDL commits wait for the disk: a start-up step gets longer than a token read or write.
+    const timeoutMs = options.timeoutMs ?? Math.max(this.timeoutMs, SCHEMA_TIMEOUT_MS);
+    const run = () => runQuery(this.pool, STORE_NAME, 'ensureSchema', timeoutMs, this.schemaSql);
     try {
-      await this.query('ensureSchema', this.schemaSql);
+      await run();
     } catch (error) {
       // Two instances creating the same table at once: one of them loses the race; the table now exists.
       if (!(error instanceof Error) || !CONCURRENT_CREATE.test(error.message)) throw error;
-      await this.query('ensureSchema', this.schemaSql);
+      await run();
     }
   }
 

@@ -57,7 +57,7 @@ describe('PostgreSQL down or slow', () => {
       ['set', () => store.set('fake', 'ada', saved)],
       ['delete', () => store.delete('fake', 'ada')],
       ['acquireRefreshLock', () => store.acquireRefreshLock('fake', 'ada', 1000)],
-      ['ensureSchema', () => store.ensureSchema()],
+      ['ensureSchema', () => store.ensureSchema({ timeoutMs: store.operationTimeoutMs })],
     ];
   }
 
