@@ -477,10 +477,11 @@ describe('PostgresTokenStore', () => {
       try {
         const b = new PostgresTokenStore(other, { tableName });
         const user = randomUUID();
-        const first = await store.acquireRefreshLock('fake', user, 100);
+        // Long enough that the second attempt lands within it on a loaded machine, short enough to wait out.
+        const first = await store.acquireRefreshLock('fake', user, 1_500);
         expect(first).toBeDefined();
         expect(await b.acquireRefreshLock('fake', user, 10_000)).toBeUndefined();
-        await new Promise((done) => setTimeout(done, 200));
+        await new Promise((done) => setTimeout(done, 1_700));
         const second = await b.acquireRefreshLock('fake', user, 10_000);
         expect(second).toBeDefined();
         await first!.release();
