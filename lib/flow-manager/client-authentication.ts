@@ -2,7 +2,8 @@ import type { ResolvedProviderConfig } from '../options/resolved-options.interfa
 import { formEncode } from '../utils/url.util.js';
 import { JWT_BEARER_ASSERTION_TYPE, signClientAssertion, type ClientAssertionConfig } from './client-assertion.js';
 
-type ClientCredentials = Pick<ResolvedProviderConfig, 'clientAuthMethod'> & ClientAssertionConfig;
+/** What a request needs of the provider's configuration to authenticate the client. */
+export type ClientCredentials = Pick<ResolvedProviderConfig, 'clientAuthMethod'> & ClientAssertionConfig;
 
 /**
  * Adds the client's authentication to a token endpoint request (RFC 6749 §2.3.1): `client_secret_basic`

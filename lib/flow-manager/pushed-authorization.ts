@@ -16,7 +16,7 @@ import { PushedAuthorizationError } from '../pushed-authorization.errors.js';
 import { isRecord } from '../utils/is-record.util.js';
 import { appendQuery, formEncodePairs } from '../utils/url.util.js';
 import type { AuthorizationUrlBuilder } from './authorization-url.js';
-import { authenticateClient } from './client-authentication.js';
+import { authenticateClient, type ClientCredentials } from './client-authentication.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
 import { errorCode, errorDescription } from './token-response.parser.js';
 
@@ -26,17 +26,8 @@ export const MAX_REQUEST_URI_LENGTH = 2048;
 const REQUEST_URI = new RegExp(`^[\\x21-\\x7e]{1,${MAX_REQUEST_URI_LENGTH}}$`);
 
 /** What a pushed authorization request is built from: the client, its authentication and both endpoints. */
-export type PushedAuthorizationConfig = Pick<
-  ResolvedProviderConfig,
-  | 'clientId'
-  | 'clientSecret'
-  | 'clientAuthMethod'
-  | 'clientAssertion'
-  | 'issuer'
-  | 'tokenEndpoint'
-  | 'tokenRequestHeaders'
-  | 'authorizationEndpoint'
->;
+export type PushedAuthorizationConfig = ClientCredentials &
+  Pick<ResolvedProviderConfig, 'tokenRequestHeaders' | 'authorizationEndpoint'>;
 
 /** A PAR endpoint's answer (RFC 9126 §2.2). */
 export interface PushedAuthorizationResponse {
@@ -79,15 +70,14 @@ export class PushedAuthorizationRequester {
 
   /** POSTs `params` with the client's authentication; the answer, or a `PushedAuthorizationError`. */
   async push(params: Record<string, string>): Promise<PushedAuthorizationResponse> {
-    const headers: Record<string, string> = { ...this.config.tokenRequestHeaders };
-    await authenticateClient(this.config, params, headers);
     let response: TokenHttpResponse;
     try {
       response = await this.client.post({
         operation: PAR_OPERATION,
         url: this.endpoint,
         params,
-        headers,
+        headers: { ...this.config.tokenRequestHeaders },
+        authenticate: (attemptParams, attemptHeaders) => authenticateClient(this.config, attemptParams, attemptHeaders),
         bodyEncoding: 'form',
         timeoutMs: this.timeoutMs,
       });

@@ -31,9 +31,9 @@ export interface TokenEndpointRequest {
   /** Signs a DPoP proof (RFC 9449) for each attempt, and keeps the server's nonces. */
   dpop?: DpopProofSource;
   /**
-   * Adds the client's authentication to a copy of `params` and `headers` for each attempt: a client assertion
-   * (RFC 7523) is single-use, so the DPoP nonce resend must carry a new one. Without it, `params` and `headers`
-   * are sent as they are.
+   * Adds the client's authentication to a copy of `params` and `headers` for each attempt (token, refresh,
+   * revocation and PAR requests all pass it): a client assertion (RFC 7523) is single-use, so a resend must
+   * carry a new one. Without it, `params` and `headers` are sent as they are.
    */
   authenticate?: (params: Record<string, string>, headers: Record<string, string>) => Promise<void>;
 }

@@ -2,21 +2,12 @@ import { TokenEndpointError } from '../auth-code-flow.errors.js';
 import { TOKEN_ENDPOINT_FAILED } from '../auth-code-flow.messages.js';
 import type { TokenSet } from '../interfaces/token-set.interface.js';
 import type { ResolvedProviderConfig } from '../options/resolved-options.interface.js';
-import { authenticateClient } from './client-authentication.js';
+import { authenticateClient, type ClientCredentials } from './client-authentication.js';
 import { isReauthorizationMarker } from './refresh-failure.js';
 import type { TokenEndpointClient } from './token-endpoint.client.js';
 import { mergedConfig, type UserCallContext } from './user-call-context.js';
 
-type ClientConfig = Pick<
-  ResolvedProviderConfig,
-  | 'clientId'
-  | 'clientSecret'
-  | 'clientAuthMethod'
-  | 'clientAssertion'
-  | 'issuer'
-  | 'tokenEndpoint'
-  | 'tokenRequestHeaders'
->;
+type ClientConfig = ClientCredentials & Pick<ResolvedProviderConfig, 'tokenRequestHeaders'>;
 
 /** What a revocation request is built from. */
 export interface RevocationConfig extends ClientConfig {
@@ -37,14 +28,13 @@ export async function revokeToken(
     ? [tokens.refreshToken, 'refresh_token']
     : [tokens.accessToken, 'access_token'];
   const params: Record<string, string> = { token, token_type_hint: hint };
-  const headers: Record<string, string> = { ...config.tokenRequestHeaders };
-  await authenticateClient(config, params, headers);
   const url = config.revocationEndpoint;
   const response = await client.post({
     operation: 'revocation',
     url,
     params,
-    headers,
+    headers: { ...config.tokenRequestHeaders },
+    authenticate: (attemptParams, attemptHeaders) => authenticateClient(config, attemptParams, attemptHeaders),
     bodyEncoding: 'form',
     timeoutMs,
   });
